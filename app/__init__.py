@@ -1,0 +1,169 @@
+"""The application factory."""
+
+import secrets
+from pathlib import Path
+from datetime import UTC, datetime
+
+from flask import Flask, flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user, logout_user
+from flask_wtf.csrf import CSRFError
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.config import config_for_environment, finalise
+from app.extensions import csrf, db, htmx, login_manager, migrate
+
+
+def create_app(config: type | dict | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, CLI, error pages and security headers."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(config_for_environment())
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    finalise(app.config)
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            PackageLoader("app"),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to see this page."
+    login_manager.session_protection = "strong"
+
+    _register_models()
+    _register_blueprints(app)
+    _register_request_hooks(app)
+    _register_error_pages(app)
+    _register_template_helpers(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _register_models() -> None:
+    # Import every model module so metadata (and Alembic autogenerate) sees all tables.
+    import app.actions.models  # noqa: F401
+    import app.audit.models  # noqa: F401
+    import app.auth.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.actions.routes import bp as actions_bp
+    from app.admin.routes import bp as admin_bp
+    from app.audit.routes import bp as audit_bp
+    from app.auth.routes import bp as auth_bp
+    from app.main import bp as main_bp
+
+    for bp in (main_bp, auth_bp, actions_bp, admin_bp, audit_bp):
+        app.register_blueprint(bp)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # SQLite leaves foreign keys off by default; WAL lets readers carry on while one request writes.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")  # milliseconds
+        cursor.close()
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def idle_timeout():
+        g.csp_nonce = secrets.token_urlsafe(16)
+        if not current_user.is_authenticated:
+            return None
+        now = datetime.now(UTC).timestamp()
+        last_seen = session.get("last_seen", now)
+        if now - last_seen > app.config["SESSION_IDLE_SECONDS"]:
+            logout_user()
+            session.clear()
+            flash("You were signed out because you were inactive. Sign in again to continue.")
+            return redirect(url_for("auth.login", next=request.full_path))
+        session["last_seen"] = now
+        session.permanent = True
+        return None
+
+    @app.after_request
+    def security_headers(response):
+        nonce = g.get("csp_nonce", "")
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; "
+            f"script-src 'self' 'nonce-{nonce}'; "
+            "style-src 'self'; img-src 'self' data:; font-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        if current_user.is_authenticated:
+            # Pages carry sensitive casework figures: never keep them in shared caches or history.
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def _register_error_pages(app: Flask) -> None:
+    def page(code: int, title: str, message: str):
+        return render_template("error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return page(400, "Your form has expired",
+                    "The page was open too long or the form was tampered with. Go back, reload and try again.")
+
+    app.register_error_handler(400, lambda e: page(400, "Something was wrong with that request",
+                                                   "Check what you entered and try again."))
+    app.register_error_handler(403, lambda e: page(403, "You cannot do that",
+                                                   "Your account does not have permission for this page or change."))
+    app.register_error_handler(404, lambda e: page(404, "Page not found",
+                                                   "Check the address, or go back to the dashboard."))
+    app.register_error_handler(405, lambda e: page(405, "That is not allowed here",
+                                                   "Go back and use the buttons on the page."))
+    app.register_error_handler(500, lambda e: page(500, "Sorry, there is a problem with the service",
+                                                   "Try again later. Nothing you entered was half-saved."))
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from app.actions.rollup import STATUS_ORDER, Status
+    from app.auth.models import Role
+
+    @app.context_processor
+    def inject():
+        return {
+            "cspNonce": g.get("csp_nonce"),
+            "Status": Status,
+            "STATUS_ORDER": STATUS_ORDER,
+            "Role": Role,
+        }
+
+    @app.template_filter("datetime")
+    def format_datetime(value):
+        return value.strftime("%-d %b %Y %H:%M UTC") if value else ""
+
+    @app.template_filter("date")
+    def format_date(value):
+        return value.strftime("%-d %b %Y") if value else ""

@@ -1,0 +1,150 @@
+"""Views of the actions feature: thin — load, check, validate, call the service, commit once."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from app.actions import service
+from app.actions.forms import DashboardFilterForm, update_form_for
+from app.actions.models import Action
+from app.actions.rollup import STATUS_ORDER, Status
+from app.auth import service as auth_service
+from app.auth.models import Agency, Role
+from app.errors import ConflictError
+from app.extensions import db
+from app.permissions import can_write_action_update, require, roles, signed_in
+from app.quarters import Quarter, QuarterError
+from app.web import get_or_404, render_page_or_fragment, wants_fragment
+
+bp = Blueprint("actions", __name__)
+
+
+def _quarter_or_404(slug: str) -> Quarter:
+    try:
+        return service.parse_strategy_quarter(slug)
+    except QuarterError:
+        abort(404)
+
+
+@bp.route("/my-actions")
+@roles(Role.LEAD, Role.COORDINATOR)
+def my_actions():
+    quarter = service.current_quarter()
+    rows = service.my_actions(current_user.agency_id, quarter)
+    return render_template("actions/my_actions.html", quarter=quarter, rows=rows)
+
+
+@bp.route("/actions/<int:action_id>/updates/<int:agency_id>/<quarter_slug>", methods=["GET", "POST"])
+@roles(Role.LEAD, Role.COORDINATOR)
+def edit_update(action_id: int, agency_id: int, quarter_slug: str):
+    action = get_or_404(Action, action_id)
+    agency = get_or_404(Agency, agency_id)
+    quarter = _quarter_or_404(quarter_slug)
+    if not action.is_led_by(agency.id):
+        abort(404)
+    require(can_write_action_update(current_user, action, agency.id))
+
+    existing = service.find_update(action, agency.id, quarter)
+    form = update_form_for(action)
+    conflict = None
+    if request.method == "GET":
+        _fill(form, existing)
+    elif form.validate_on_submit():
+        try:
+            saved = service.save_update(
+                current_user, action, agency, quarter,
+                version=form.version.data,
+                status=Status(form.status.data) if form.status.data else None,
+                commentary=form.commentary.data or "",
+                mitigation=form.mitigation.data or "",
+                sub_statuses=form.sub_statuses(),
+                submit=form.submitting,
+            )
+            db.session.commit()
+        except ConflictError as exc:
+            db.session.rollback()
+            conflict = exc.current
+        else:
+            message = (f"Update on {action.code} submitted for {quarter.label}" if form.submitting
+                       else f"Draft of the update on {action.code} saved")
+            if wants_fragment():
+                form = update_form_for(action)
+                _fill(form, saved)
+                return render_page_or_fragment(
+                    "actions/update.html", "actions/_update_form.html",
+                    **_form_context(action, agency, quarter, form, saved, saved_message=message))
+            flash(message, "success")
+            return redirect(url_for("actions.my_actions"))
+    if conflict is not None:
+        existing = conflict
+    return render_page_or_fragment(
+        "actions/update.html", "actions/_update_form.html",
+        **_form_context(action, agency, quarter, form, existing, conflict=conflict),
+    )
+
+
+def _fill(form, upd) -> None:
+    form.version.data = upd.version if upd else 0
+    if upd:
+        form.status.data = upd.status
+        form.commentary.data = upd.commentary
+        form.mitigation.data = upd.mitigation
+        chosen = {s.sub_action_id: s.status for s in upd.sub_statuses}
+        for sub_id, name in form.sub_action_fields:
+            getattr(form, name).data = chosen.get(sub_id, "")
+
+
+def _form_context(action, agency, quarter, form, upd, conflict=None, saved_message=None) -> dict:
+    return {
+        "action": action, "agency": agency, "quarter": quarter, "form": form, "update": upd,
+        "previous": service.previous_update(action, agency.id, quarter),
+        "conflict": conflict, "saved_message": saved_message,
+    }
+
+
+@bp.route("/dashboard")
+@signed_in
+def dashboard():
+    quarters = service.quarters()
+    quarter_slug = request.args.get("quarter")
+    if quarter_slug:
+        quarter = _quarter_or_404(quarter_slug)
+    else:
+        quarter = service.current_quarter()
+    form = DashboardFilterForm(request.args)
+    objectives = service.objectives()
+    agencies = [a for a in auth_service.agencies() if a.active]
+    form.objective.choices = [SelectChoice("", "All objectives")] + [
+        SelectChoice(o.code, f"{o.code}. {o.title}") for o in objectives]
+    form.agency.choices = [SelectChoice("", "All lead agencies")] + [
+        SelectChoice(str(a.id), a.name) for a in agencies]
+    form.status.choices = [SelectChoice("", "All statuses")] + [
+        SelectChoice(s.value, "No update yet" if s is Status.NO_UPDATE else s.label) for s in STATUS_ORDER
+    ] + [SelectChoice("overdue", "Overdue")]
+    objective = form.objective.data if form.objective.data in {o.code for o in objectives} else None
+    agency_id = int(form.agency.data) if (form.agency.data or "").isdigit() else None
+    status_values = {s.value for s in STATUS_ORDER} | {"overdue"}
+    status = form.status.data if form.status.data in status_values else None
+    board = service.dashboard(quarter, objective=objective, agency_id=agency_id, status=status)
+    return render_page_or_fragment(
+        "actions/dashboard.html", "actions/_dashboard_results.html",
+        board=board, form=form, quarters=quarters, quarter=quarter,
+        filtered=bool(objective or agency_id or status),
+    )
+
+
+@bp.route("/actions/<int:action_id>")
+@signed_in
+def action_page(action_id: int):
+    action = get_or_404(Action, action_id)
+    # Drafts are work in progress: only the agency writing one sees it before it is submitted.
+    history = [u for u in service.history(action)
+               if u.is_submitted or u.agency_id == current_user.agency_id]
+    by_quarter: dict[Quarter, list] = {}
+    for upd in history:
+        by_quarter.setdefault(upd.period, []).append(upd)
+    current = service.current_quarter()
+    writable_agency = (current_user.agency if can_write_action_update(current_user, action, current_user.agency_id)
+                       else None)
+    return render_template("actions/action.html", action=action, by_quarter=by_quarter,
+                           current=current, writable_agency=writable_agency)

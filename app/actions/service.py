@@ -1,0 +1,351 @@
+"""Every query and write of the actions feature.
+
+Functions here flush and never commit: the view (or CLI command) that calls
+them commits once, so one request is one transaction.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.actions.models import Action, ActionLead, Objective, Strategy, SubActionStatus, Update
+from app.actions.rollup import Movement, Status, count_by_status, movement, partnership_status
+from app.actions.timescale import is_overdue
+from app.audit.service import changed_fields, record
+from app.auth.models import Agency, User
+from app.database import utcnow
+from app.errors import ConflictError
+from app.extensions import db
+from app.quarters import Quarter, QuarterError, strategy_quarters
+
+
+# --- the strategy and its quarters -------------------------------------------------------------
+
+def strategy() -> Strategy:
+    """The one strategy the app runs (the seed creates it)."""
+    found = db.session.scalar(select(Strategy).order_by(Strategy.id).limit(1))
+    if found is None:
+        raise LookupError("No strategy loaded: run `flask --app wsgi seed`.")
+    return found
+
+
+def quarters() -> list[Quarter]:
+    """Every quarter of the strategy, oldest first."""
+    s = strategy()
+    return strategy_quarters(s.first_year, s.last_year)
+
+
+def parse_strategy_quarter(text: str) -> Quarter:
+    """The quarter named by `text` ("2019-20-Q2"), refusing one outside the strategy with a clear message."""
+    quarter = Quarter.parse(text)
+    all_quarters = quarters()
+    if quarter not in all_quarters:
+        raise QuarterError(
+            f"{quarter.label} is outside the strategy, which runs from "
+            f"{all_quarters[0].label} to {all_quarters[-1].label}"
+        )
+    return quarter
+
+
+def current_quarter(today: date | None = None) -> Quarter:
+    """The quarter leads are asked to update: the one the coordinator set, else today's, kept inside the strategy."""
+    s = strategy()
+    if s.current_quarter:
+        return Quarter.parse(s.current_quarter)
+    all_quarters = quarters()
+    today_q = Quarter.containing(today or date.today())
+    return min(max(today_q, all_quarters[0]), all_quarters[-1])
+
+
+def set_current_quarter(actor: User, quarter: Quarter) -> None:
+    s = strategy()
+    old = s.current_quarter
+    s.current_quarter = quarter.slug
+    record(actor, "update", "strategy", s.id, f"Set the current quarter to {quarter.label}",
+           {"current_quarter": old}, {"current_quarter": quarter.slug})
+
+
+# --- the plan ---------------------------------------------------------------------------------
+
+def plan_year_for(quarter: Quarter) -> int:
+    """The plan year in force for `quarter`: the latest refreshed plan that starts no later than its year.
+
+    Until a year's refresh has been run, the previous year's plan stays in force.
+    """
+    year = db.session.scalar(select(func.max(Action.plan_year)).where(Action.plan_year <= quarter.year))
+    if year is None:
+        year = db.session.scalar(select(func.min(Action.plan_year)))
+    return year if year is not None else quarter.year
+
+
+def objectives() -> list[Objective]:
+    return list(db.session.scalars(select(Objective).order_by(Objective.code)))
+
+
+def actions_for(quarter: Quarter, *, agency_id: int | None = None) -> list[Action]:
+    """The actions in force for `quarter`, in plan order, optionally only those `agency_id` leads."""
+    query = (
+        select(Action)
+        .join(Objective)
+        .where(Action.plan_year == plan_year_for(quarter))
+        .order_by(Objective.code, Action.position)
+    )
+    if agency_id is not None:
+        query = query.where(Action.id.in_(select(ActionLead.action_id).where(ActionLead.agency_id == agency_id)))
+    return list(db.session.scalars(query))
+
+
+def action_by_code(quarter: Quarter, code: str) -> Action | None:
+    return db.session.scalar(
+        select(Action).where(Action.plan_year == plan_year_for(quarter), func.upper(Action.code) == code.upper())
+    )
+
+
+def lineage_ids(action: Action) -> list[int]:
+    """The ids of this action and every earlier year's row it was carried forward from."""
+    ids = [action.id]
+    predecessor_id = action.predecessor_id
+    while predecessor_id is not None:
+        ids.append(predecessor_id)
+        predecessor_id = db.session.scalar(select(Action.predecessor_id).where(Action.id == predecessor_id))
+    return ids
+
+
+# --- updates ----------------------------------------------------------------------------------
+
+def updates_in(quarter: Quarter, action_ids: list[int] | None = None) -> dict[int, list[Update]]:
+    """Every update filed for `quarter`, grouped by action id, in one query."""
+    query = (
+        select(Update)
+        .where(Update.year == quarter.year, Update.quarter == quarter.number)
+        .options(selectinload(Update.sub_statuses))
+        .order_by(Update.action_id, Update.agency_id)
+    )
+    if action_ids is not None:
+        query = query.where(Update.action_id.in_(action_ids))
+    grouped: dict[int, list[Update]] = defaultdict(list)
+    for upd in db.session.scalars(query):
+        grouped[upd.action_id].append(upd)
+    return grouped
+
+
+def find_update(action: Action, agency_id: int, quarter: Quarter) -> Update | None:
+    return db.session.scalar(
+        select(Update).where(
+            Update.action_id == action.id, Update.agency_id == agency_id,
+            Update.year == quarter.year, Update.quarter == quarter.number,
+        )
+    )
+
+
+def previous_update(action: Action, agency_id: int, quarter: Quarter) -> Update | None:
+    """The same agency's update for the quarter before, following the action back across a refresh."""
+    before = quarter.previous()
+    return db.session.scalar(
+        select(Update).where(
+            Update.action_id.in_(lineage_ids(action)), Update.agency_id == agency_id,
+            Update.year == before.year, Update.quarter == before.number,
+        )
+    )
+
+
+def history(action: Action) -> list[Update]:
+    """Every quarter's updates from every lead on this action and its predecessors, newest first."""
+    return list(db.session.scalars(
+        select(Update)
+        .where(Update.action_id.in_(lineage_ids(action)))
+        .options(selectinload(Update.sub_statuses))
+        .order_by(Update.year.desc(), Update.quarter.desc(), Update.agency_id)
+    ))
+
+
+def _snapshot(upd: Update) -> dict:
+    return {
+        "status": upd.status, "commentary": upd.commentary, "mitigation": upd.mitigation,
+        "state": upd.state,
+        "sub_statuses": {str(s.sub_action_id): s.status for s in upd.sub_statuses},
+    }
+
+
+def save_update(actor: User, action: Action, agency: Agency, quarter: Quarter, *, version: int,
+                status: Status | None, commentary: str, mitigation: str,
+                sub_statuses: dict[int, Status], submit: bool) -> Update:
+    """Create or change an agency's update, as a draft or submitted.
+
+    `version` is the version the user's form was built from (0 for a new
+    update). If someone saved in between, ConflictError carries their
+    version and nothing is written. Permission is checked by the caller.
+    """
+    existing = find_update(action, agency.id, quarter)
+    now = utcnow()
+    values = {
+        "status": status.value if status else None,
+        "commentary": commentary.strip(),
+        "mitigation": mitigation.strip(),
+        "state": "submitted" if submit else "draft",
+        "updated_at": now,
+        "updated_by_id": actor.id,
+    }
+    if submit:
+        values |= {"submitted_at": now, "submitted_by_id": actor.id}
+
+    if existing is None:
+        if version != 0:
+            raise ConflictError(None)
+        upd = Update(action_id=action.id, agency_id=agency.id, year=quarter.year, quarter=quarter.number,
+                     version=1, **values)
+        try:
+            with db.session.begin_nested():
+                db.session.add(upd)
+                db.session.flush()
+        except IntegrityError:
+            # Someone created the same update between our read and our insert.
+            raise ConflictError(find_update(action, agency.id, quarter)) from None
+        old = None
+    else:
+        old = _snapshot(existing)
+        result = db.session.execute(
+            update(Update)
+            .where(Update.id == existing.id, Update.version == version)
+            .values(version=Update.version + 1, **values)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.refresh(existing)
+        if result.rowcount != 1:
+            raise ConflictError(existing)
+        upd = existing
+
+    by_sub = {s.sub_action_id: s for s in upd.sub_statuses}
+    for sub_id, sub_status in sub_statuses.items():
+        if sub_id in by_sub:
+            by_sub[sub_id].status = sub_status.value
+        else:
+            upd.sub_statuses.append(SubActionStatus(sub_action_id=sub_id, status=sub_status.value))
+    for sub_id, row in by_sub.items():
+        if sub_id not in sub_statuses:
+            upd.sub_statuses.remove(row)
+    db.session.flush()
+
+    new = _snapshot(upd)
+    verb = "submit" if submit else "save-draft"
+    summary = (f"{'Submitted' if submit else 'Saved a draft of'} the {agency.short_name} update on "
+               f"{action.code} for {quarter.label}")
+    if old is None:
+        record(actor, verb, "action_update", upd.id, summary, None, new)
+    else:
+        before, after = changed_fields(old, new)
+        record(actor, verb, "action_update", upd.id, summary, before, after)
+    return upd
+
+
+# --- what each lead sees -------------------------------------------------------------------------
+
+@dataclass
+class MyActionRow:
+    action: Action
+    update: Update | None
+
+    @property
+    def state(self) -> str:
+        """Not started, Draft or Submitted, as the lead sees their own return."""
+        if self.update is None:
+            return "Not started"
+        return "Submitted" if self.update.is_submitted else "Draft"
+
+
+def my_actions(agency_id: int, quarter: Quarter) -> list[MyActionRow]:
+    """The actions `agency_id` leads, each with that agency's update for `quarter` (or None)."""
+    actions = actions_for(quarter, agency_id=agency_id)
+    updates = updates_in(quarter, [a.id for a in actions])
+    return [
+        MyActionRow(a, next((u for u in updates.get(a.id, []) if u.agency_id == agency_id), None))
+        for a in actions
+    ]
+
+
+# --- the Strategic Group's dashboard --------------------------------------------------------
+
+@dataclass
+class DashboardRow:
+    action: Action
+    status: Status
+    updates: list[Update]  # submitted updates this quarter, one per lead that has submitted
+    previous_status: Status
+    movement: Movement
+    overdue: bool
+
+    @property
+    def waiting_on(self) -> list[Agency]:
+        """Lead agencies that have not submitted this quarter."""
+        submitted = {u.agency_id for u in self.updates}
+        return [a for a in self.action.lead_agencies if a.id not in submitted]
+
+
+@dataclass
+class Dashboard:
+    quarter: Quarter
+    rows: list[DashboardRow]
+    counts: dict[Status, int]
+    counts_by_objective: list[tuple[Objective, dict[Status, int]]]
+    movement_counts: dict[Movement, int] = field(default_factory=dict)
+
+
+def _submitted(updates: list[Update]) -> list[Update]:
+    return [u for u in updates if u.is_submitted and u.status]
+
+
+def partnership_rows(quarter: Quarter) -> list[DashboardRow]:
+    """Every action in force for `quarter` with its partnership status, in three queries whatever the size."""
+    actions = actions_for(quarter)
+    previous = quarter.previous()
+    current_updates = updates_in(quarter)
+    previous_updates = updates_in(previous)
+    rows = []
+    for action in actions:
+        submitted = _submitted(current_updates.get(action.id, []))
+        status = partnership_status(Status(u.status) for u in submitted)
+        prev_key = action.id if action.plan_year <= previous.year else action.predecessor_id
+        prev_status = partnership_status(
+            Status(u.status) for u in _submitted(previous_updates.get(prev_key, []))
+        )
+        rows.append(DashboardRow(
+            action=action, status=status, updates=submitted, previous_status=prev_status,
+            movement=movement(prev_status, status),
+            # Judged at the end of the quarter being viewed, so a past quarter reads as it did then.
+            overdue=is_overdue(action.due_date, status, quarter.end),
+        ))
+    return rows
+
+
+def dashboard(quarter: Quarter, *, objective: str | None = None, agency_id: int | None = None,
+              status: str | None = None) -> Dashboard:
+    """Counts over the whole plan, and the rows matching the filters.
+
+    `status` is a Status value, or "overdue"; "no_update" lists actions nothing has been submitted on.
+    """
+    rows = partnership_rows(quarter)
+    by_objective: dict[int, list[DashboardRow]] = defaultdict(list)
+    for row in rows:
+        by_objective[row.action.objective_id].append(row)
+    counts_by_objective = [
+        (obj, count_by_status(r.status for r in by_objective.get(obj.id, []))) for obj in objectives()
+    ]
+    movement_counts = {m: 0 for m in Movement}
+    for row in rows:
+        movement_counts[row.movement] += 1
+
+    shown = rows
+    if objective:
+        shown = [r for r in shown if r.action.objective.code == objective]
+    if agency_id:
+        shown = [r for r in shown if r.action.is_led_by(agency_id)]
+    if status == "overdue":
+        shown = [r for r in shown if r.overdue]
+    elif status:
+        shown = [r for r in shown if r.status.value == status]
+    return Dashboard(quarter, shown, count_by_status(r.status for r in rows), counts_by_objective,
+                     movement_counts)

@@ -1,0 +1,146 @@
+"""The admin's pages: users, agencies and the current quarter."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from app.actions import service as actions_service
+from app.admin.forms import AgencyForm, ConfirmForm, CurrentQuarterForm, UserForm
+from app.auth import service
+from app.auth.models import Agency, Role, User
+from app.errors import ConflictError, DuplicateError
+from app.extensions import db
+from app.permissions import STAFF, roles
+from app.quarters import Quarter
+from app.web import get_or_404
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _agency_choices(form: UserForm) -> None:
+    form.agency.choices = [SelectChoice("", "Select an agency")] + [
+        SelectChoice(str(a.id), a.name) for a in service.agencies() if a.active]
+
+
+@bp.route("/users")
+@roles(Role.ADMIN)
+def users():
+    return render_template("admin/users.html", users=service.users())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def new_user():
+    form = UserForm()
+    _agency_choices(form)
+    if form.validate_on_submit():
+        password = service.generate_password()
+        try:
+            user = service.create_user(current_user, email=form.email.data, name=form.name.data,
+                                       role=form.role.data, agency=get_or_404(Agency, int(form.agency.data)),
+                                       password=password)
+        except DuplicateError as exc:
+            form.email.errors.append(str(exc))
+        else:
+            db.session.commit()
+            return render_template("admin/password_shown.html", user=user, password=password)
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def edit_user(user_id: int):
+    user = get_or_404(User, user_id)
+    form = UserForm(obj=user)  # on POST the submitted values win over the stored ones
+    _agency_choices(form)
+    if not form.is_submitted():
+        form.agency.data = str(user.agency_id)
+    form.email.data = user.email  # the email identifies the account and is not edited here
+    if form.validate_on_submit():
+        try:
+            service.update_user(current_user, user, version=form.version.data, name=form.name.data,
+                                role=form.role.data, agency=get_or_404(Agency, int(form.agency.data)),
+                                active=form.active.data)
+        except ConflictError:
+            db.session.rollback()
+            flash("Someone else changed this account while you were editing. Check the details below and "
+                  "make your change again.")
+            return redirect(url_for("admin.edit_user", user_id=user_id))
+        db.session.commit()
+        flash(f"Saved {user.email}", "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user, reset_form=ConfirmForm())
+
+
+@bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
+@roles(Role.ADMIN)
+def reset_password(user_id: int):
+    user = get_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("admin.edit_user", user_id=user_id))
+    password = service.generate_password()
+    service.reset_password(current_user, user, password)
+    db.session.commit()
+    return render_template("admin/password_shown.html", user=user, password=password)
+
+
+@bp.route("/agencies")
+@roles(Role.ADMIN)
+def agencies():
+    return render_template("admin/agencies.html", agencies=service.agencies())
+
+
+@bp.route("/agencies/new", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def new_agency():
+    form = AgencyForm()
+    if form.validate_on_submit():
+        try:
+            service.create_agency(current_user, name=form.name.data, short_name=form.short_name.data)
+        except DuplicateError as exc:
+            form.name.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"Added {form.name.data}", "success")
+            return redirect(url_for("admin.agencies"))
+    return render_template("admin/agency_form.html", form=form, agency=None)
+
+
+@bp.route("/agencies/<int:agency_id>", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def edit_agency(agency_id: int):
+    agency = get_or_404(Agency, agency_id)
+    form = AgencyForm(obj=agency)
+    if form.validate_on_submit():
+        try:
+            service.update_agency(current_user, agency, version=form.version.data, name=form.name.data,
+                                  short_name=form.short_name.data, active=form.active.data)
+        except DuplicateError as exc:
+            db.session.rollback()
+            form.name.errors.append(str(exc))
+        except ConflictError:
+            db.session.rollback()
+            flash("Someone else changed this agency while you were editing. Check the details below and "
+                  "make your change again.")
+            return redirect(url_for("admin.edit_agency", agency_id=agency_id))
+        else:
+            db.session.commit()
+            flash(f"Saved {agency.name}", "success")
+            return redirect(url_for("admin.agencies"))
+    return render_template("admin/agency_form.html", form=form, agency=agency)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@roles(*STAFF)
+def settings():
+    form = CurrentQuarterForm()
+    form.quarter.choices = [SelectChoice(q.slug, q.label) for q in actions_service.quarters()]
+    if not form.is_submitted():
+        form.quarter.data = actions_service.current_quarter().slug
+    if form.validate_on_submit():
+        quarter = Quarter.parse(form.quarter.data)
+        actions_service.set_current_quarter(current_user, quarter)
+        db.session.commit()
+        flash(f"Leads are now asked to update {quarter.label}", "success")
+        return redirect(url_for("admin.settings"))
+    return render_template("admin/settings.html", form=form)

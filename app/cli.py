@@ -1,0 +1,88 @@
+"""Command-line tasks. They call the same service functions as the views, one transaction each."""
+
+import os
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from app.actions.seed import load_plan
+from app.auth import service as auth_service
+from app.auth.models import Role, User
+from app.errors import DuplicateError
+from app.extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("seed")
+    @click.option("--demo", is_flag=True, help="Also add demonstration users and a year of demo updates.")
+    def seed(demo: bool) -> None:
+        """Load the action plan from seed/ (safe to run again: it adds only what is missing)."""
+        result = load_plan()
+        click.echo(f"Plan: {result}.")
+        if demo:
+            from app.demo import load_demo
+
+            demo_result = load_demo()
+            if demo_result.password:
+                click.echo(f"Demo data: added {demo_result.users} demo users and {demo_result.updates} demo updates.")
+                click.echo(f"All demo users share the password: {demo_result.password}  (shown once)")
+                click.echo("Demo users are named like coordinator@demo.havering.example, "
+                           "viewer@demo.havering.example, lead.police@demo.havering.example.")
+            else:
+                click.echo("Demo data already present: nothing added.")
+        db.session.commit()
+
+    @app.cli.command("create-user")
+    @click.argument("email")
+    @click.option("--agency", "agency_name", required=True, help="Agency name, short name or alias.")
+    @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+    @click.option("--name", default=None, help="Full name (defaults to the email address).")
+    def create_user(email: str, agency_name: str, role: str, name: str | None) -> None:
+        """Add an account and print its generated password once."""
+        agency = auth_service.find_agency(agency_name)
+        if agency is None:
+            raise click.UsageError(f"No agency called {agency_name!r}. Run `flask --app wsgi seed` first, "
+                                   "or check the name on the Agencies page.")
+        password = auth_service.generate_password()
+        try:
+            user = auth_service.create_user(None, email=email, name=name or email, role=role, agency=agency,
+                                            password=password)
+        except DuplicateError as exc:
+            raise click.UsageError(str(exc)) from None
+        db.session.commit()
+        click.echo(f"Created {user.email} ({role}, {agency.name}). Password (shown once): {password}")
+
+    @app.cli.command("init-admin")
+    def init_admin() -> None:
+        """Create the first admin with a generated password, shown once; do nothing if an admin exists."""
+        existing = db.session.scalar(select(User).where(User.role == Role.ADMIN.value).limit(1))
+        url = current_app.config["PUBLIC_URL"]
+        if existing:
+            click.echo(f"Sign in at {url} as {existing.email} (admin). "
+                       f"Forgotten the password? Run: flask --app wsgi reset-password {existing.email}")
+            return
+        email = os.environ.get("ADMIN_EMAIL", "admin@havering.example")
+        agency = auth_service.find_agency("Community Safety Partnership") or auth_service.agencies()[0]
+        password = auth_service.generate_password()
+        auth_service.create_user(None, email=email, name="System admin", role=Role.ADMIN, agency=agency,
+                                 password=password)
+        db.session.commit()
+        click.echo("=" * 72)
+        click.echo(f"First sign-in: {url}")
+        click.echo(f"  email:    {email}")
+        click.echo(f"  password: {password}")
+        click.echo("This password is shown only now. Add other users from Admin > Users.")
+        click.echo("=" * 72)
+
+    @app.cli.command("reset-password")
+    @click.argument("email")
+    def reset_password(email: str) -> None:
+        """Give an account a new generated password, printed once."""
+        user = db.session.scalar(select(User).where(User.email == auth_service.normalise_email(email)))
+        if user is None:
+            raise click.UsageError(f"No account with the email {email}")
+        password = auth_service.generate_password()
+        auth_service.reset_password(None, user, password)
+        db.session.commit()
+        click.echo(f"New password for {user.email} (shown once): {password}")

@@ -1,0 +1,79 @@
+"""Settings from the environment. Every number carries its unit."""
+
+import os
+import secrets
+from pathlib import Path
+
+INSTANCE = Path(__file__).resolve().parent.parent / "instance"
+
+
+def _dev_secret_key() -> str:
+    """A per-checkout random key for development, kept in instance/ so logins survive restarts."""
+    INSTANCE.mkdir(exist_ok=True)
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    ENV_NAME = os.environ.get("APP_ENV", "production")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'vawg.db'}")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+
+    # An idle session ends after this long; each request pushes it forward.
+    SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_MINUTES", "30")) * 60  # seconds
+    PERMANENT_SESSION_LIFETIME = SESSION_IDLE_SECONDS
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+    SESSION_COOKIE_NAME = "vawg_session"
+    REMEMBER_COOKIE_DURATION = 0  # seconds: "remember me" is not offered
+
+    WTF_CSRF_TIME_LIMIT = 8 * 60 * 60  # seconds: a long update form may stay open a working day
+    WTF_CSRF_HEADERS = ["X-CSRFToken"]
+
+    # Base URL used in emails and CLI output, where there is no request.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+
+    # Outbound mail (reminders). No MAIL_HOST means print mail to the console.
+    MAIL_HOST = os.environ.get("MAIL_HOST", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "vawg-plan@havering.example")
+
+    # Small-number publication threshold: counts 1 to 4 are shown as "<5" (JSNA practice).
+    DISCLOSURE_THRESHOLD = int(os.environ.get("DISCLOSURE_THRESHOLD", "5"))
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+    SESSION_COOKIE_SECURE = False
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    WTF_CSRF_ENABLED = True
+
+
+def config_for_environment() -> type[Config]:
+    """The settings class named by APP_ENV; production unless told otherwise."""
+    name = os.environ.get("APP_ENV", "production")
+    return {"development": DevelopmentConfig, "test": TestConfig}.get(name, Config)
+
+
+def finalise(config: dict) -> None:
+    """Fill the secret key in development and refuse to run without one elsewhere."""
+    if not config.get("SECRET_KEY"):
+        if config.get("ENV_NAME") == "development":
+            config["SECRET_KEY"] = _dev_secret_key()
+        else:
+            raise RuntimeError("SECRET_KEY must be set outside development (APP_ENV=development).")

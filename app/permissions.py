@@ -1,0 +1,65 @@
+"""Who may reach each route, and who may write each object.
+
+Every view carries an access rule, declared with `@public` or `@roles(...)`;
+a test walks `app.url_map` and fails on any view without one. Object-level
+checks (which agency may write which update) live in the `can_*` functions
+so the views, the services and the tests share one definition.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+from app.auth.models import Role, User
+
+ALL_ROLES = tuple(Role)
+STAFF = (Role.ADMIN, Role.COORDINATOR)
+
+
+def public(view: Callable) -> Callable:
+    """Mark a view as reachable without signing in (login page, health check)."""
+    view.access_rule = "public"
+    return view
+
+
+def roles(*allowed: Role) -> Callable[[Callable], Callable]:
+    """Require a signed-in user holding one of `allowed` roles; 403 otherwise."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from app.extensions import login_manager
+
+                return login_manager.unauthorized()
+            if not current_user.has_role(*allowed):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.access_rule = tuple(allowed)
+        return wrapped
+
+    return decorate
+
+
+signed_in = roles(*ALL_ROLES)
+
+
+def can_write_action_update(user: User, action, agency_id: int) -> bool:
+    """A lead (or a coordinator, whose team leads actions too) writes only their own agency's update,
+    and only on an action that agency leads. Admins and viewers never write updates."""
+    if not user.has_role(Role.LEAD, Role.COORDINATOR):
+        return False
+    return user.agency_id == agency_id and action.is_led_by(agency_id)
+
+
+def can_read_audit(user: User) -> bool:
+    return user.has_role(*STAFF)
+
+
+def require(allowed: bool) -> None:
+    """Abort with 403 unless `allowed`: the one place a forbidden write stops."""
+    if not allowed:
+        abort(403)

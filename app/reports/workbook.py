@@ -1,0 +1,965 @@
+"""The HCSP board's quarterly Excel pack, shaped from plain dataclasses into .xlsx bytes.
+
+Pure: no Flask, no SQLAlchemy, no database. The caller has already applied small-number
+suppression, so a value may arrive as text ("<5", "[c]"): it is written as text, and the charts
+show a gap for it rather than a zero.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import numbers
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+from xlsxwriter.utility import quote_sheetname, xl_range
+
+__all__ = [
+    "SHEET_NAMES",
+    "STATUS_LABELS",
+    "YEAR_END_SHEET",
+    "ActionRow",
+    "IndicatorRow",
+    "PackData",
+    "ReturnRow",
+    "SummaryRow",
+    "YearEnd",
+    "build_pack",
+    "completion",
+    "format_generated_at",
+    "safe_text",
+]
+
+STATUS_LABELS = ("Complete", "Green", "Amber", "Red", "No update")
+RAG_LABELS = ("Green", "Amber", "Red", "No rating")
+MOVEMENT_LABELS = ("Improved", "Declined", "No change", "Not comparable")
+SHEET_NAMES = ("Cover", "Summary", "Action plan", "Exceptions", "Indicators", "Indicator charts", "Returns")
+YEAR_END_SHEET = "Year-end summary"
+OVERALL_OBJECTIVE = "All"
+NO_TARGET = "No target agreed"
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """Action counts by status for one objective (or quarter); objective "All" is the overall row."""
+
+    objective: str
+    title: str
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    """One action's partnership status for the quarter, with who said what in `updates`."""
+
+    code: str
+    objective: str
+    title: str
+    leads: str
+    timescale: str
+    due_date: date | None
+    overdue: bool
+    status: str
+    movement: str
+    commentary: str
+    mitigation: str
+    updates: str
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One indicator's recent quarters, oldest first; the last quarter is the one reported."""
+
+    code: str
+    name: str
+    owner: str
+    unit: str
+    polarity: str
+    quarters: tuple[str, ...]
+    values: tuple[float | int | str | None, ...]
+    targets: tuple[float | None, ...]
+    target: float | str | None
+    rag: str
+    short_term: str
+    long_term: str
+    headline: bool
+
+
+@dataclass(frozen=True)
+class ReturnRow:
+    """What one agency owed this quarter and what it has submitted."""
+
+    agency: str
+    actions_due: int
+    actions_submitted: int
+    indicators_due: int
+    indicators_submitted: int
+
+
+@dataclass(frozen=True)
+class YearEnd:
+    """The annual refresh: outturns, what closed, carried forward or retired, and RAG by quarter."""
+
+    year_label: str
+    outturns: tuple[IndicatorRow, ...]
+    completed: tuple[str, ...]
+    carried_forward: tuple[str, ...]
+    retired: tuple[str, ...]
+    rag_by_quarter: tuple[SummaryRow, ...]
+
+
+@dataclass(frozen=True)
+class PackData:
+    """Everything the pack shows, already suppressed for its audience."""
+
+    strategy: str
+    quarter: str
+    generated_at: datetime
+    audience: str  # "published" | "partnership"
+    marking: str | None
+    disclosure_statement: str | None
+    suppressed: tuple[int, int]  # (primary, secondary)
+    status_note: str
+    summary: tuple[SummaryRow, ...]
+    movement: dict[str, int]
+    actions: tuple[ActionRow, ...]
+    indicators: tuple[IndicatorRow, ...]
+    returns: tuple[ReturnRow, ...]
+    year_end: YearEnd | None = None
+
+
+# OWASP's list of characters that make spreadsheet software read a cell as a formula or command.
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_EXCEL_MAX_TEXT = 32_767  # characters in one cell; XlsxWriter drops longer strings
+_HEADER_FOOTER_MAX = 200  # Excel allows 255 in a header or footer, including the control codes
+
+
+def safe_text(value: str) -> str:
+    """Prefix an apostrophe to text a spreadsheet could run as a formula; other text is unchanged.
+
+    Edge cases: "" stays ""; only the first character counts, so " =1" is left alone.
+    """
+    if value.startswith(_FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def format_generated_at(moment: datetime) -> str:
+    """The generation time in UTC as text, e.g. "23 Nov 2026 14:05 UTC"; a naive time is taken as UTC."""
+    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return f"{utc.day} {utc:%b %Y %H:%M} UTC"
+
+
+def completion(row: ReturnRow) -> float:
+    """Share of an agency's due returns it has submitted (0.0-1.0); 1.0 when nothing was due."""
+    due = row.actions_due + row.indicators_due
+    if due == 0:
+        return 1.0
+    return (row.actions_submitted + row.indicators_submitted) / due
+
+
+# Colours follow the GOV.UK palette the web pages use, so a printed pack reads like the screen.
+_STATUS_COLOURS: dict[str, tuple[str, str]] = {  # label -> (fill, font)
+    "Complete": ("#1D70B8", "#FFFFFF"),
+    "Green": ("#00703C", "#FFFFFF"),
+    "Amber": ("#FFBF47", "#0B0C0C"),
+    "Red": ("#D4351C", "#FFFFFF"),
+    "No update": ("#B1B4B6", "#0B0C0C"),
+    "No rating": ("#B1B4B6", "#0B0C0C"),
+}
+
+_STATUS_MEANINGS = {
+    "Complete": "The action has been delivered.",
+    "Green": "On track: no issues.",
+    "Amber": "Some slippage or risk: mitigation required.",
+    "Red": "Off track or blocked: mitigation and escalation required.",
+    "No update": "Nothing has been submitted for this quarter (never counted as green).",
+}
+
+_RAG_MEANINGS = {
+    "Green": "On target, or within tolerance of it.",
+    "Amber": "Outside tolerance, but better than the same quarter last year.",
+    "Red": "Outside tolerance and no better than the same quarter last year.",
+    "No rating": "Not rated: a contextual measure, no target agreed, or no value reported.",
+}
+
+_SHEET_PURPOSES = {
+    "Summary": "Action counts by status for each objective and overall, with movement since last quarter.",
+    "Action plan": "Every action with its status, who said what, commentary and mitigation.",
+    "Exceptions": "Red and amber actions (red first) with commentary and mitigation.",
+    "Indicators": "Indicator values by quarter against target, RAG rating and direction of travel.",
+    "Indicator charts": "One chart per indicator: value against target, with the figures charted.",
+    "Returns": "Who has submitted this quarter, lowest completion first.",
+    YEAR_END_SHEET: "Outturns against targets, actions completed and carried forward, RAG by quarter.",
+}
+
+_MARKING_ROW = 0  # reserved on every sheet, blank when there is no marking, so layouts never shift
+_TITLE_ROW = 1
+_NOTE_ROW = 2
+_HEADER_ROW = 3
+_FIRST_DATA_ROW = _HEADER_ROW + 1
+
+_WIDE_TEXT = 45
+_CHART_WIDTH = 520  # pixels
+_CHART_HEIGHT = 300
+_CHART_ROWS = 17  # default rows (20 px) a chart plus a gap occupies, so the next pair starts clear
+_QUARTER_RE = re.compile(r"^(\d{4})/\d{2} Q([1-4])$")
+
+
+@dataclass(frozen=True)
+class _Col:
+    """A table column: its header, width in characters and how its cells are formatted."""
+
+    header: str
+    width: float
+    kind: str = "text"  # text | wrap | date | number | percent | status
+
+
+@dataclass
+class _Formats:
+    """The workbook's cell formats, built once because XlsxWriter formats belong to one workbook."""
+
+    by_kind: dict[str, Any]
+    header: Any
+    marking: Any
+    title: Any
+    note: Any
+    label: Any
+    bold: Any
+    bold_number: Any
+    bold_percent: Any
+    heading: Any
+    statuses: dict[str, Any] = field(default_factory=dict)
+    keys: dict[str, Any] = field(default_factory=dict)
+
+
+def build_pack(data: PackData) -> bytes:
+    """The quarterly board pack as .xlsx bytes; a "Year-end summary" sheet is added when year_end is set.
+
+    Edge cases: empty tables still get their headers (Exceptions says when there are none); a
+    suppressed value ("<5", "[c]") is written as text and left out of charts and sparklines.
+    """
+    buffer = io.BytesIO()
+    # Belt and braces with safe_text: XlsxWriter must never turn user text into a formula,
+    # a hyperlink or a number, whatever it looks like.
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    with pd.ExcelWriter(
+        buffer,
+        engine="xlsxwriter",
+        date_format="dd/mm/yyyy",
+        datetime_format="dd/mm/yyyy hh:mm",
+        engine_kwargs={"options": options},
+    ) as writer:
+        book = writer.book
+        formats = _make_formats(book)
+        names = SHEET_NAMES + ((YEAR_END_SHEET,) if data.year_end is not None else ())
+        for name in names:
+            # Created up front, in order, so the tabs read as the board expects whatever is written first.
+            book.add_worksheet(name)
+        quarters = _quarter_columns(data.indicators)
+        _write_cover(writer, data, formats, names)
+        _write_summary(writer, data, formats)
+        _write_actions(writer, data, formats)
+        _write_exceptions(writer, data, formats)
+        chart_rows = _write_indicator_charts(writer, data, formats, quarters)
+        _write_indicators(writer, data, formats, quarters, chart_rows)
+        _write_returns(writer, data, formats)
+        if data.year_end is not None:
+            _write_year_end(writer, data, data.year_end, formats)
+        for name in names:
+            _print_setup(book.get_worksheet_by_name(name), data, repeat_row=_HEADER_ROW)
+        _set_properties(book, data)
+    return buffer.getvalue()
+
+
+def _make_formats(book: Any) -> _Formats:
+    base = {"valign": "top", "font_size": 10}
+    by_kind = {
+        "text": book.add_format(base),
+        "wrap": book.add_format({**base, "text_wrap": True}),
+        "date": book.add_format({**base, "num_format": "dd/mm/yyyy"}),
+        "number": book.add_format(base),
+        "percent": book.add_format({**base, "num_format": "0%"}),
+        "status": book.add_format({**base, "bold": True}),
+    }
+    formats = _Formats(
+        by_kind=by_kind,
+        header=book.add_format(
+            {
+                "bold": True,
+                "bg_color": "#DEE0E2",
+                "border": 1,
+                "text_wrap": True,
+                "valign": "top",
+                "font_size": 10,
+            }
+        ),
+        marking=book.add_format({"bold": True, "font_color": "#D4351C", "font_size": 12}),
+        title=book.add_format({"bold": True, "font_size": 14}),
+        note=book.add_format({"italic": True, "font_size": 10, "font_color": "#505A5F"}),
+        label=book.add_format({"bold": True, "valign": "top", "font_size": 10}),
+        bold=book.add_format({**base, "bold": True}),
+        bold_number=book.add_format({**base, "bold": True, "top": 1}),
+        bold_percent=book.add_format({**base, "bold": True, "top": 1, "num_format": "0%"}),
+        heading=book.add_format({"bold": True, "font_size": 12}),
+    )
+    for label, (fill, font) in _STATUS_COLOURS.items():
+        # Conditional formats in Excel only accept a differential style: fill, font colour and bold.
+        formats.statuses[label] = book.add_format({"bg_color": fill, "font_color": font, "bold": True})
+        formats.keys[label] = book.add_format(
+            {
+                "bg_color": fill,
+                "font_color": font,
+                "bold": True,
+                "border": 1,
+                "valign": "top",
+                "font_size": 10,
+            }
+        )
+    return formats
+
+
+def _text(value: object) -> str | None:
+    """User text made safe for a cell; None and "" become an empty cell."""
+    if value is None:
+        return None
+    text = str(value)
+    if not text:
+        return None
+    return safe_text(text)[:_EXCEL_MAX_TEXT]
+
+
+def _value(value: object) -> float | int | str | None:
+    """An indicator value for a table cell: numbers stay numbers, suppression markers stay text."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    # numbers.Real also catches numpy scalars, which a caller working in pandas may hand over.
+    if isinstance(value, numbers.Real | Decimal):
+        number = float(value)
+        return None if math.isnan(number) else number
+    return _text(value)
+
+
+def _chart_value(value: object) -> float | int | None:
+    """An indicator value for a chart: anything that is not a number becomes a gap, never a zero."""
+    cell = _value(value)
+    return cell if isinstance(cell, int | float) else None
+
+
+def _preamble(ws: Any, data: PackData, formats: _Formats, title: str, note: str) -> None:
+    if data.marking:
+        ws.write_string(_MARKING_ROW, 0, _text(data.marking), formats.marking)
+    ws.write_string(_TITLE_ROW, 0, _text(title), formats.title)
+    if note:
+        ws.write_string(_NOTE_ROW, 0, _text(note), formats.note)
+
+
+def _write_table(
+    writer: pd.ExcelWriter,
+    sheet: str,
+    columns: Sequence[_Col],
+    rows: Sequence[Sequence[object]],
+    formats: _Formats,
+    first_row: int = _HEADER_ROW,
+    first_col: int = 0,
+    autofilter: bool = True,
+    set_widths: bool = True,
+) -> int:
+    """Write headers and rows through pandas; return the last row written (the header row if none)."""
+    ws = writer.book.get_worksheet_by_name(sheet)
+    for offset, column in enumerate(columns):
+        col = first_col + offset
+        if set_widths:
+            ws.set_column(col, col, column.width, formats.by_kind[column.kind])
+        ws.write_string(first_row, col, column.header, formats.header)
+    last_row = first_row + len(rows)
+    if rows:
+        # object dtype keeps each cell's own type: a "<5" next to a 12 stays text, a date stays a date.
+        frame = pd.DataFrame(list(rows), columns=[c.header for c in columns], dtype=object)
+        frame.to_excel(
+            writer, sheet_name=sheet, startrow=first_row + 1, startcol=first_col, header=False, index=False
+        )
+    if autofilter:
+        ws.autofilter(first_row, first_col, last_row, first_col + len(columns) - 1)
+    return last_row
+
+
+def _status_fill(
+    ws: Any, first_row: int, last_row: int, col: int, labels: Iterable[str], formats: _Formats
+) -> None:
+    if last_row < first_row:
+        return
+    for label in labels:
+        ws.conditional_format(
+            first_row,
+            col,
+            last_row,
+            col,
+            {"type": "cell", "criteria": "==", "value": f'"{label}"', "format": formats.statuses[label]},
+        )
+
+
+def _freeze(ws: Any, cols: int = 0) -> None:
+    ws.freeze_panes(_FIRST_DATA_ROW, cols)
+
+
+def _write_cover(writer: pd.ExcelWriter, data: PackData, formats: _Formats, names: Sequence[str]) -> None:
+    ws = writer.book.get_worksheet_by_name("Cover")
+    ws.set_column(0, 0, 24)
+    ws.set_column(1, 1, 95, formats.by_kind["wrap"])
+    if data.marking:
+        ws.write_string(_MARKING_ROW, 0, _text(data.marking), formats.marking)
+    ws.write_string(_TITLE_ROW, 0, _text(data.strategy), formats.title)
+    ws.write_string(
+        _NOTE_ROW,
+        0,
+        "Quarterly pack for the Havering Community Safety Partnership (HCSP) board",
+        formats.note,
+    )
+    primary, secondary = data.suppressed
+    total = primary + secondary
+    details: list[tuple[str, str | None]] = [
+        ("Quarter", data.quarter),
+        ("Audience", data.audience.capitalize()),
+        ("Quarter status", data.status_note),
+        ("Generated at", format_generated_at(data.generated_at)),
+        ("Disclosure control", data.disclosure_statement),
+        (
+            "Suppressed values",
+            f"{total} value{'' if total == 1 else 's'} suppressed ({primary} primary, {secondary} secondary)",
+        ),
+    ]
+    if data.year_end is not None:
+        details.append(("Year end", data.year_end.year_label))
+    row = _HEADER_ROW + 1
+    for label, value in details:
+        if not value:
+            continue
+        ws.write_string(row, 0, label, formats.label)
+        ws.write_string(row, 1, _text(value), formats.by_kind["wrap"])
+        row += 1
+    row = _write_key(ws, row + 1, "Key to action statuses", _STATUS_MEANINGS, formats)
+    row = _write_key(ws, row + 1, "Key to indicator ratings", _RAG_MEANINGS, formats)
+    ws.write_string(row + 1, 0, "Contents", formats.heading)
+    ws.write_string(row + 2, 0, "Sheet", formats.header)
+    ws.write_string(row + 2, 1, "What it shows", formats.header)
+    for offset, name in enumerate(n for n in names if n != "Cover"):
+        ws.write_string(row + 3 + offset, 0, name, formats.label)
+        ws.write_string(row + 3 + offset, 1, _SHEET_PURPOSES[name], formats.by_kind["wrap"])
+
+
+def _write_key(ws: Any, row: int, heading: str, meanings: dict[str, str], formats: _Formats) -> int:
+    """Write a colour key whose cells carry the label as text too; return the next free row."""
+    ws.write_string(row, 0, heading, formats.heading)
+    ws.write_string(row + 1, 0, "Status", formats.header)
+    ws.write_string(row + 1, 1, "Meaning", formats.header)
+    for offset, (label, meaning) in enumerate(meanings.items(), start=2):
+        ws.write_string(row + offset, 0, label, formats.keys[label])
+        ws.write_string(row + offset, 1, meaning, formats.by_kind["wrap"])
+    return row + 2 + len(meanings)
+
+
+def _summary_order(rows: Iterable[SummaryRow]) -> list[SummaryRow]:
+    # The chart needs the objectives as one contiguous block, so the overall row always goes last.
+    rows = list(rows)
+    return [r for r in rows if r.objective != OVERALL_OBJECTIVE] + [
+        r for r in rows if r.objective == OVERALL_OBJECTIVE
+    ]
+
+
+def _count_rows(rows: Sequence[SummaryRow], first_header: str) -> tuple[list[_Col], list[list[object]]]:
+    columns = [_Col(first_header, 14), _Col("Title", _WIDE_TEXT, "wrap")]
+    columns += [_Col(label, 11, "number") for label in STATUS_LABELS] + [_Col("Total", 9, "number")]
+    body = []
+    for row in rows:
+        counts = [int(row.counts.get(label, 0)) for label in STATUS_LABELS]
+        body.append([_text(row.objective), _text(row.title), *counts, sum(counts)])
+    return columns, body
+
+
+def _stacked_status_chart(
+    book: Any, sheet: str, header_row: int, last_row: int, title: str, category_title: str
+) -> Any:
+    """A stacked column chart of a _count_rows table: one series per status, in the status colours."""
+    first_row = header_row + 1
+    chart = book.add_chart({"type": "column", "subtype": "stacked"})
+    for offset, label in enumerate(STATUS_LABELS):
+        col = 2 + offset
+        fill = _STATUS_COLOURS[label][0]
+        chart.add_series(
+            {
+                "name": [sheet, header_row, col],
+                "categories": [sheet, first_row, 0, last_row, 0],
+                "values": [sheet, first_row, col, last_row, col],
+                "fill": {"color": fill},
+                "border": {"color": "#FFFFFF"},
+                "gap": 60,
+            }
+        )
+    chart.set_title({"name": _text(title), "name_font": {"size": 12}})
+    chart.set_x_axis({"name": category_title})
+    chart.set_y_axis({"name": "Actions", "major_gridlines": {"visible": True}, "min": 0})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": _CHART_WIDTH + 140, "height": _CHART_HEIGHT + 40})
+    return chart
+
+
+def _write_summary(writer: pd.ExcelWriter, data: PackData, formats: _Formats) -> None:
+    sheet = "Summary"
+    ws = writer.book.get_worksheet_by_name(sheet)
+    _preamble(ws, data, formats, f"Summary: {data.quarter}", data.status_note)
+    rows = _summary_order(data.summary)
+    columns, body = _count_rows(rows, "Objective")
+    last = _write_table(writer, sheet, columns, body, formats)
+    _bold_overall(ws, rows, body, formats)
+    _freeze(ws)
+
+    objectives = sum(1 for r in rows if r.objective != OVERALL_OBJECTIVE)
+    row = last + 2
+    ws.write_string(row, 0, "Movement since last quarter", formats.heading)
+    movement_cols = [_Col("Movement", 14), _Col("Actions", _WIDE_TEXT, "number")]
+    labels = list(MOVEMENT_LABELS) + [k for k in data.movement if k not in MOVEMENT_LABELS]
+    movement = [[_text(label), int(data.movement.get(label, 0))] for label in labels]
+    # Only one autofilter per sheet is allowed by Excel; it belongs to the main table above.
+    row = _write_table(
+        writer, sheet, movement_cols, movement, formats, first_row=row + 1, autofilter=False, set_widths=False
+    )
+    if objectives:
+        chart = _stacked_status_chart(
+            writer.book,
+            sheet,
+            _HEADER_ROW,
+            _FIRST_DATA_ROW + objectives - 1,
+            f"Actions by status and objective, {data.quarter}",
+            "Objective",
+        )
+        ws.insert_chart(row + 2, 0, chart, {"object_position": 2})
+
+
+def _bold_overall(
+    ws: Any, rows: Sequence[SummaryRow], body: Sequence[Sequence[object]], formats: _Formats
+) -> None:
+    for index, (row, cells) in enumerate(zip(rows, body, strict=True)):
+        if row.objective != OVERALL_OBJECTIVE:
+            continue
+        # Rewritten with a ruled bold format so the total reads as a total on paper.
+        for col, cell in enumerate(cells):
+            fmt = formats.bold_number if isinstance(cell, int) else formats.bold
+            ws.write(_FIRST_DATA_ROW + index, col, cell, fmt)
+
+
+_ACTION_COLUMNS = (
+    _Col("Code", 8),
+    _Col("Objective", 10),
+    _Col("Action", _WIDE_TEXT, "wrap"),
+    _Col("Lead agencies", 22, "wrap"),
+    _Col("Timescale", 16, "wrap"),
+    _Col("Due date", 11, "date"),
+    _Col("Overdue", 9, "status"),
+    _Col("Status", 11, "status"),
+    _Col("Movement", 14, "wrap"),
+    _Col("Updates by lead", 30, "wrap"),
+    _Col("Commentary", _WIDE_TEXT, "wrap"),
+    _Col("Mitigation", _WIDE_TEXT, "wrap"),
+)
+
+
+def _action_cells(action: ActionRow, columns: Sequence[_Col]) -> list[object]:
+    cells: dict[str, object] = {
+        "Code": _text(action.code),
+        "Objective": _text(action.objective),
+        "Action": _text(action.title),
+        "Lead agencies": _text(action.leads),
+        "Timescale": _text(action.timescale),
+        "Due date": action.due_date,
+        "Overdue": "Overdue" if action.overdue else None,
+        "Status": _text(action.status),
+        "Movement": _text(action.movement),
+        "Updates by lead": _text(action.updates),
+        "Commentary": _text(action.commentary),
+        "Mitigation": _text(action.mitigation),
+    }
+    return [cells[c.header] for c in columns]
+
+
+def _write_action_sheet(
+    writer: pd.ExcelWriter,
+    data: PackData,
+    formats: _Formats,
+    sheet: str,
+    actions: Sequence[ActionRow],
+    columns: Sequence[_Col],
+    note: str,
+    empty_message: str | None = None,
+) -> None:
+    ws = writer.book.get_worksheet_by_name(sheet)
+    _preamble(ws, data, formats, f"{sheet}: {data.quarter}", note)
+    last = _write_table(writer, sheet, columns, [_action_cells(a, columns) for a in actions], formats)
+    headers = [c.header for c in columns]
+    _status_fill(ws, _FIRST_DATA_ROW, last, headers.index("Status"), STATUS_LABELS, formats)
+    _freeze(ws, 1)
+    if not actions and empty_message:
+        ws.write_string(_FIRST_DATA_ROW, 0, empty_message, formats.note)
+
+
+def _write_actions(writer: pd.ExcelWriter, data: PackData, formats: _Formats) -> None:
+    _write_action_sheet(
+        writer,
+        data,
+        formats,
+        "Action plan",
+        data.actions,
+        _ACTION_COLUMNS,
+        "Status is the partnership status: the worst status submitted by the lead agencies "
+        "unless the coordinator set it. Updates by lead shows who said what.",
+    )
+
+
+def _write_exceptions(writer: pd.ExcelWriter, data: PackData, formats: _Formats) -> None:
+    # Red before Amber; within each, the action plan's own order so codes stay in sequence.
+    exceptions = [a for a in data.actions if a.status == "Red"] + [
+        a for a in data.actions if a.status == "Amber"
+    ]
+    _write_action_sheet(
+        writer,
+        data,
+        formats,
+        "Exceptions",
+        exceptions,
+        [c for c in _ACTION_COLUMNS if c.header != "Movement"],
+        "Red and amber actions, red first, with the commentary and mitigation from the lead agencies.",
+        empty_message="No red or amber actions this quarter.",
+    )
+
+
+def _quarter_key(label: str) -> tuple[int, int]:
+    match = _QUARTER_RE.match(label)
+    # Callers sort only when every label matches; (0, 0) just keeps the type checker honest.
+    return (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+
+
+def _quarter_columns(indicators: Iterable[IndicatorRow]) -> list[str]:
+    """The union of the indicators' quarters, oldest first; unknown label formats keep first-seen order."""
+    seen: dict[str, None] = {}
+    for indicator in indicators:
+        seen.update(dict.fromkeys(indicator.quarters))
+    labels = list(seen)
+    if all(_QUARTER_RE.match(label) for label in labels):
+        labels.sort(key=_quarter_key)
+    return labels
+
+
+def _by_quarter(indicator: IndicatorRow, values: Sequence[Any], quarters: Sequence[str]) -> list[Any]:
+    known = dict(zip(indicator.quarters, values, strict=False))
+    return [known.get(q) for q in quarters]
+
+
+def _target_cell(target: float | str | None) -> float | int | str:
+    if target is None:
+        return NO_TARGET
+    return _value(target) if not isinstance(target, str) else _text(target) or NO_TARGET
+
+
+def _write_indicators(
+    writer: pd.ExcelWriter,
+    data: PackData,
+    formats: _Formats,
+    quarters: Sequence[str],
+    chart_rows: Sequence[int],
+) -> None:
+    sheet = "Indicators"
+    ws = writer.book.get_worksheet_by_name(sheet)
+    _preamble(
+        ws,
+        data,
+        formats,
+        f"Indicators: {data.quarter}",
+        "Values shown as <5 or [c] are suppressed to protect victims; the trend line leaves a gap for them.",
+    )
+    columns = [
+        _Col("Code", 8),
+        _Col("Indicator", 40, "wrap"),
+        _Col("Owner", 16, "wrap"),
+        _Col("Unit", 10, "wrap"),
+        _Col("Polarity", 14, "wrap"),
+        *[_Col(q, 11, "number") for q in quarters],
+        _Col("Target", 12, "number"),
+        _Col("RAG", 10, "status"),
+        _Col("Short-term", 15, "wrap"),
+        _Col("Long-term", 15, "wrap"),
+        _Col("Trend", 16),
+    ]
+    body = []
+    for indicator in data.indicators:
+        values = [_value(v) for v in _by_quarter(indicator, indicator.values, quarters)]
+        body.append(
+            [
+                _text(indicator.code),
+                _text(indicator.name),
+                _text(indicator.owner),
+                _text(indicator.unit),
+                _text(indicator.polarity),
+                *values,
+                _target_cell(indicator.target),
+                _text(indicator.rag),
+                _text(indicator.short_term),
+                _text(indicator.long_term),
+                None,
+            ]
+        )
+    last = _write_table(writer, sheet, columns, body, formats)
+    headers = [c.header for c in columns]
+    _status_fill(ws, _FIRST_DATA_ROW, last, headers.index("RAG"), RAG_LABELS, formats)
+    _freeze(ws, 2)
+    trend_col = headers.index("Trend")
+    if not quarters:
+        return
+    charts = quote_sheetname("Indicator charts")
+    for index, chart_row in enumerate(chart_rows):
+        # The sparkline reads the numeric copy on "Indicator charts", not the quarter columns here,
+        # because Excel plots a text cell ("<5") as zero: a false dip that would also hint at the value.
+        span = xl_range(
+            chart_row, _CHART_FIRST_QUARTER_COL, chart_row, _CHART_FIRST_QUARTER_COL + len(quarters) - 1
+        )
+        ws.add_sparkline(
+            _FIRST_DATA_ROW + index,
+            trend_col,
+            {"range": f"{charts}!{span}", "markers": True, "empty_cells": "gaps", "series_color": "#1D70B8"},
+        )
+
+
+_CHART_FIRST_QUARTER_COL = 3  # Code, Indicator, Series, then one column per quarter
+
+
+def _write_indicator_charts(
+    writer: pd.ExcelWriter, data: PackData, formats: _Formats, quarters: Sequence[str]
+) -> list[int]:
+    """Write the chart figures and one line chart per indicator; return each indicator's value row."""
+    sheet = "Indicator charts"
+    book = writer.book
+    ws = book.get_worksheet_by_name(sheet)
+    _preamble(
+        ws,
+        data,
+        formats,
+        f"Indicator charts: {data.quarter}",
+        "The figures charted are below the header; suppressed values (<5, [c]) are left blank, "
+        "so each chart shows a gap rather than a zero.",
+    )
+    columns = [_Col("Code", 8), _Col("Indicator", 40), _Col("Series", 8)]
+    columns += [_Col(q, 11, "number") for q in quarters]
+    body: list[list[object]] = []
+    value_rows: list[int] = []
+    for indicator in data.indicators:
+        values = [_chart_value(v) for v in _by_quarter(indicator, indicator.values, quarters)]
+        targets = [_chart_value(t) for t in _by_quarter(indicator, indicator.targets, quarters)]
+        value_rows.append(_FIRST_DATA_ROW + len(body))
+        body.append([_text(indicator.code), _text(indicator.name), "Value", *values])
+        body.append([_text(indicator.code), _text(indicator.name), "Target", *targets])
+    last = _write_table(writer, sheet, columns, body, formats)
+    _freeze(ws, 3)
+    if not quarters:
+        return value_rows
+
+    first_q = _CHART_FIRST_QUARTER_COL
+    last_q = first_q + len(quarters) - 1
+    top = last + 2
+    for index, (indicator, value_row) in enumerate(zip(data.indicators, value_rows, strict=True)):
+        chart = book.add_chart({"type": "line"})
+        chart.add_series(
+            {
+                "name": [sheet, value_row, 2],
+                "categories": [sheet, _HEADER_ROW, first_q, _HEADER_ROW, last_q],
+                "values": [sheet, value_row, first_q, value_row, last_q],
+                "line": {"color": "#1D70B8", "width": 2.25},
+                "marker": {
+                    "type": "circle",
+                    "size": 6,
+                    "fill": {"color": "#1D70B8"},
+                    "border": {"color": "#1D70B8"},
+                },
+            }
+        )
+        chart.add_series(
+            {
+                "name": [sheet, value_row + 1, 2],
+                "categories": [sheet, _HEADER_ROW, first_q, _HEADER_ROW, last_q],
+                "values": [sheet, value_row + 1, first_q, value_row + 1, last_q],
+                "line": {"color": "#505A5F", "width": 1.5, "dash_type": "dash"},
+                "marker": {"type": "none"},
+            }
+        )
+        chart.set_title({"name": _text(f"{indicator.code}: {indicator.name}"), "name_font": {"size": 10}})
+        chart.set_y_axis({"name": _text(indicator.unit), "major_gridlines": {"visible": True}})
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": _CHART_WIDTH, "height": _CHART_HEIGHT})
+        chart.show_blanks_as("gap")
+        # A filter on the figures above must not blank the charts.
+        chart.show_hidden_data()
+        ws.insert_chart(
+            top + (index // 2) * _CHART_ROWS,
+            0,
+            chart,
+            {"x_offset": (index % 2) * (_CHART_WIDTH + 20), "y_offset": 5, "object_position": 2},
+        )
+    return value_rows
+
+
+def _write_returns(writer: pd.ExcelWriter, data: PackData, formats: _Formats) -> None:
+    sheet = "Returns"
+    ws = writer.book.get_worksheet_by_name(sheet)
+    _preamble(
+        ws,
+        data,
+        formats,
+        f"Returns: {data.quarter}",
+        "Lowest completion first, so the chasing list is on top.",
+    )
+    columns = [
+        _Col("Agency", 30, "wrap"),
+        _Col("Actions due", 11, "number"),
+        _Col("Actions submitted", 11, "number"),
+        _Col("Indicators due", 11, "number"),
+        _Col("Indicators submitted", 11, "number"),
+        _Col("% complete", 11, "percent"),
+    ]
+    ordered = sorted(data.returns, key=lambda r: (completion(r), r.agency.casefold()))
+    body = [
+        [
+            _text(r.agency),
+            r.actions_due,
+            r.actions_submitted,
+            r.indicators_due,
+            r.indicators_submitted,
+            completion(r),
+        ]
+        for r in ordered
+    ]
+    last = _write_table(writer, sheet, columns, body, formats)
+    overall = ReturnRow(
+        agency="All agencies",
+        actions_due=sum(r.actions_due for r in data.returns),
+        actions_submitted=sum(r.actions_submitted for r in data.returns),
+        indicators_due=sum(r.indicators_due for r in data.returns),
+        indicators_submitted=sum(r.indicators_submitted for r in data.returns),
+    )
+    # Outside the filter range so sorting or filtering the agencies never moves the total.
+    total_row = last + 1
+    ws.write_string(total_row, 0, overall.agency, formats.bold_number)
+    for col, value in enumerate(
+        (
+            overall.actions_due,
+            overall.actions_submitted,
+            overall.indicators_due,
+            overall.indicators_submitted,
+        ),
+        start=1,
+    ):
+        ws.write_number(total_row, col, value, formats.bold_number)
+    ws.write_number(total_row, 5, completion(overall), formats.bold_percent)
+    _freeze(ws)
+
+
+def _write_year_end(writer: pd.ExcelWriter, data: PackData, year_end: YearEnd, formats: _Formats) -> None:
+    sheet = YEAR_END_SHEET
+    book = writer.book
+    ws = book.get_worksheet_by_name(sheet)
+    _preamble(
+        ws, data, formats, f"Year-end summary: {year_end.year_label}", "Outturn is the last reported quarter."
+    )
+    columns = [
+        _Col("Code", 14),
+        _Col("Indicator", 40, "wrap"),
+        _Col("Unit", 10, "wrap"),
+        _Col("Polarity", 14, "wrap"),
+        _Col("Outturn", 11, "number"),
+        _Col("Target", 12, "number"),
+        _Col("RAG", 10, "status"),
+        _Col("Long-term", 15, "wrap"),
+    ]
+    body = [
+        [
+            _text(i.code),
+            _text(i.name),
+            _text(i.unit),
+            _text(i.polarity),
+            _value(i.values[-1]) if i.values else None,
+            _target_cell(i.target),
+            _text(i.rag),
+            _text(i.long_term),
+        ]
+        for i in year_end.outturns
+    ]
+    last = _write_table(writer, sheet, columns, body, formats)
+    _status_fill(ws, _FIRST_DATA_ROW, last, 6, RAG_LABELS, formats)
+    _freeze(ws)
+
+    row = last + 2
+    ws.write_string(row, 0, "Actions at year end", formats.heading)
+    lists = (year_end.completed, year_end.carried_forward, year_end.retired)
+    depth = max((len(items) for items in lists), default=0)
+    list_rows = [[_text(items[i]) if i < len(items) else None for items in lists] for i in range(depth)]
+    list_cols = [_Col("Completed", 14), _Col("Carried forward", 40), _Col("Retired", 10)]
+    # Excel allows one autofilter per sheet; it stays on the outturns table.
+    row = _write_table(
+        writer, sheet, list_cols, list_rows, formats, first_row=row + 1, autofilter=False, set_widths=False
+    )
+
+    row += 2
+    ws.write_string(row, 0, "Action status by quarter", formats.heading)
+    rag_cols, rag_body = _count_rows(list(year_end.rag_by_quarter), "Quarter")
+    rag_header = row + 1
+    row = _write_table(
+        writer, sheet, rag_cols, rag_body, formats, first_row=row + 1, autofilter=False, set_widths=False
+    )
+    if rag_body:
+        chart = _stacked_status_chart(
+            book, sheet, rag_header, row, f"Actions by status, {year_end.year_label}", "Quarter"
+        )
+        ws.insert_chart(row + 2, 0, chart, {"object_position": 2})
+
+
+def _escape_header(text: str) -> str:
+    # "&" starts a control code in Excel headers and footers; a literal ampersand is "&&".
+    return text[:_HEADER_FOOTER_MAX].replace("&", "&&")
+
+
+def _print_setup(ws: Any, data: PackData, repeat_row: int) -> None:
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as needed
+    ws.repeat_rows(repeat_row)
+    ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
+    if data.marking:
+        ws.set_header(f'&C&"-,Bold"&12{_escape_header(data.marking)}')
+    strategy = _escape_header(data.strategy[:60])
+    quarter = _escape_header(data.quarter[:30])
+    ws.set_footer(f"&L{strategy}&CPage &P of &N&R{quarter}")
+
+
+def _set_properties(book: Any, data: PackData) -> None:
+    stamp = format_generated_at(data.generated_at)
+    created = data.generated_at if data.generated_at.tzinfo is None else data.generated_at.astimezone(UTC)
+    book.set_properties(
+        {
+            "title": f"{data.strategy}: HCSP board pack, {data.quarter}",
+            "subject": data.quarter,
+            "author": "Havering Community Safety Partnership",
+            "company": "London Borough of Havering",
+            "keywords": "VAWG, HCSP, action plan, performance indicators",
+            "comments": f"Generated {stamp}",
+            "category": data.marking or "Published",
+            "created": created.replace(tzinfo=None),
+        }
+    )
+    book.set_custom_property("Audience", data.audience)
+    if data.marking:
+        book.set_custom_property("Marking", data.marking)

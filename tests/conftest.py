@@ -1,0 +1,181 @@
+"""Shared fixtures: a fresh database per test, factories, and signed-in clients per role.
+
+The database comes from a template built once per run by running the real
+Alembic migrations and the real seed, then copied for each test (a file copy
+on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL). Set TEST_DATABASE_URL
+to a PostgreSQL server URL to run the whole suite there.
+"""
+
+import os
+import html
+import re
+import shutil
+import uuid
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.config import TestConfig
+from app.extensions import db
+
+PASSWORD = "correct horse battery staple"
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+ON_POSTGRES = PG_URL.startswith("postgresql")
+
+
+def _build(url: str) -> None:
+    """Migrate and seed the database at `url`."""
+    from flask_migrate import upgrade
+
+    from app.actions.seed import load_plan
+
+    app = create_app(_config(url))
+    with app.app_context():
+        upgrade(revision="heads")
+        load_plan()
+        db.session.commit()
+        db.engine.dispose()
+
+
+def _config(url: str) -> dict:
+    return {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()} | {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "ENV_NAME": "test",
+    }
+
+
+def _admin_engine():
+    return create_engine(make_url(PG_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory):
+    if ON_POSTGRES:
+        name = f"vawg_template_{uuid.uuid4().hex[:8]}"
+        engine = _admin_engine()
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        _build(make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
+        yield name
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+    else:
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        _build(f"sqlite:///{path}")
+        yield path
+
+
+@pytest.fixture
+def database_url(template_database, tmp_path):
+    """A fresh copy of the migrated, seeded database for this test alone."""
+    if ON_POSTGRES:
+        name = f"vawg_test_{uuid.uuid4().hex[:12]}"
+        engine = _admin_engine()
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+    else:
+        path = tmp_path / "test.db"
+        shutil.copyfile(template_database, path)
+        yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app(_config(database_url))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# --- factories ------------------------------------------------------------------------------
+
+@pytest.fixture
+def make_agency(app) -> Callable:
+    from app.auth import service
+
+    def make(name: str | None = None, short_name: str | None = None):
+        name = name or f"Agency {uuid.uuid4().hex[:6]}"
+        agency = service.create_agency(None, name=name, short_name=short_name or name[:20])
+        db.session.commit()
+        return agency
+
+    return make
+
+
+@pytest.fixture
+def agency_named(app) -> Callable:
+    from app.auth import service
+
+    def find(name: str):
+        agency = service.find_agency(name)
+        assert agency is not None, name
+        return agency
+
+    return find
+
+
+@pytest.fixture
+def make_user(app, agency_named) -> Callable:
+    from app.auth import service
+
+    def make(role: str = "lead", agency=None, email: str | None = None, name: str | None = None):
+        agency = agency or agency_named("Community Safety Partnership")
+        email = email or f"{role}.{uuid.uuid4().hex[:8]}@example.org"
+        user = service.create_user(None, email=email, name=name or f"Test {role.title()}", role=role,
+                                   agency=agency, password=PASSWORD)
+        db.session.commit()
+        return user
+
+    return make
+
+
+_TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
+
+
+def csrf_token(client, path: str = "/sign-in") -> str:
+    """The CSRF token the app puts on every page's <body>, read as a browser would."""
+    page = client.get(path)
+    match = _TOKEN.search(html.unescape(page.get_data(as_text=True)))
+    assert match, f"no CSRF token on {path} ({page.status_code})"
+    return match.group(1)
+
+
+def sign_in(client, user, password: str = PASSWORD):
+    token = csrf_token(client, "/sign-in")
+    response = client.post("/sign-in", data={"email": user.email, "password": password, "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client
+
+
+@pytest.fixture
+def login(app, make_user) -> Callable:
+    """login("lead", agency=...) -> a test client signed in as a new user of that role."""
+
+    def do(role: str = "lead", agency=None, user=None):
+        user = user or make_user(role, agency)
+        client = app.test_client()
+        sign_in(client, user)
+        client.user = user
+        return client
+
+    return do
+
+
+def post_form(client, url: str, data: dict, token_from: str | None = None, **kwargs):
+    """POST `data` with a CSRF token taken from the page at `token_from` (default: the same URL)."""
+    token = csrf_token(client, token_from or "/dashboard")
+    return client.post(url, data={**data, "csrf_token": token}, **kwargs)

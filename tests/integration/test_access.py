@@ -1,0 +1,43 @@
+"""Every route has an access rule, and anonymous visitors are sent to sign in."""
+
+import pytest
+
+PUBLIC = {"auth.login", "main.home", "main.health", "static"}
+
+
+def test_every_route_declares_an_access_rule(app):
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        view = app.view_functions[rule.endpoint]
+        if not hasattr(view, "access_rule"):
+            missing.append(rule.rule)
+    assert missing == [], f"routes without @public or @roles: {missing}"
+
+
+def test_public_routes_are_only_the_expected_ones(app):
+    public = {rule.endpoint for rule in app.url_map.iter_rules()
+              if getattr(app.view_functions[rule.endpoint], "access_rule", None) == "public"}
+    assert public <= PUBLIC
+
+
+def test_anonymous_visitors_are_asked_to_sign_in(app, client):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC or "GET" not in rule.methods:
+            continue
+        url = rule.rule
+        for arg in rule.arguments:
+            url = url.replace(f"<int:{arg}>", "1").replace(f"<{arg}>", "2019-20-Q1")
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert "/sign-in" in response.headers["Location"], url
+
+
+@pytest.mark.parametrize("path", ["/dashboard", "/my-actions", "/audit/", "/admin/users"])
+def test_security_headers(login, path):
+    client = login("admin")
+    response = client.get(path)
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self' 'nonce-" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
