@@ -14,6 +14,8 @@ import uuid
 from collections.abc import Callable
 
 import pytest
+from flask import g
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -87,9 +89,24 @@ def database_url(template_database, tmp_path):
         yield f"sqlite:///{path}"
 
 
+class FreshGlobalsClient(FlaskClient):
+    """A test client whose every request starts with an empty `g`, as in production.
+
+    The tests keep an app context pushed (to use db.session between requests),
+    and Flask then reuses it for each request, so `g` (where Flask-WTF caches
+    the CSRF token) would otherwise leak from one request into the next.
+    """
+
+    def open(self, *args, **kwargs):
+        for key in list(vars(g)):
+            delattr(g, key)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url):
     app = create_app(_config(database_url))
+    app.test_client_class = FreshGlobalsClient
     with app.app_context():
         yield app
         db.session.remove()
