@@ -6,8 +6,8 @@ on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL). Set TEST_DATABASE_URL
 to a PostgreSQL server URL to run the whole suite there.
 """
 
-import os
 import html
+import os
 import re
 import shutil
 import uuid

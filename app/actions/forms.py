@@ -24,12 +24,15 @@ class UpdateForm(FlaskForm):
 
     status = RadioField("Status this quarter", choices=STATUS_CHOICES, widget=GovRadioInput(),
                         validators=[Optional()], validate_choice=True)
-    commentary = TextAreaField("Commentary on progress", widget=GovTextArea(),
-                               validators=[Length(max=TEXT_LIMIT, message=f"Commentary must be {TEXT_LIMIT} characters or fewer")])
-    mitigation = TextAreaField("Mitigation and next steps", widget=GovTextArea(),
-                               description="Required for Amber and Red: what is being done about the slippage or risk.",
-                               validators=[Length(max=TEXT_LIMIT, message=f"Mitigation must be {TEXT_LIMIT} characters or fewer")])
-    version = IntegerField(widget=HiddenField.widget, validators=[InputRequired("The form is missing its version: reload the page")])
+    commentary = TextAreaField(
+        "Commentary on progress", widget=GovTextArea(),
+        validators=[Length(max=TEXT_LIMIT, message=f"Commentary must be {TEXT_LIMIT} characters or fewer")])
+    mitigation = TextAreaField(
+        "Mitigation and next steps", widget=GovTextArea(),
+        description="Required for Amber and Red: what is being done about the slippage or risk.",
+        validators=[Length(max=TEXT_LIMIT, message=f"Mitigation must be {TEXT_LIMIT} characters or fewer")])
+    version = IntegerField(widget=HiddenField.widget,
+                           validators=[InputRequired("The form is missing its version: reload the page")])
     save_draft = SubmitField("Save as draft", widget=GovSubmitInput())
     submit_update = SubmitField("Submit update", widget=GovSubmitInput())
 

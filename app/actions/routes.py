@@ -107,10 +107,7 @@ def _form_context(action, agency, quarter, form, upd, conflict=None, saved_messa
 def dashboard():
     quarters = service.quarters()
     quarter_slug = request.args.get("quarter")
-    if quarter_slug:
-        quarter = _quarter_or_404(quarter_slug)
-    else:
-        quarter = service.current_quarter()
+    quarter = _quarter_or_404(quarter_slug) if quarter_slug else service.current_quarter()
     form = DashboardFilterForm(request.args)
     objectives = service.objectives()
     agencies = [a for a in auth_service.agencies() if a.active]

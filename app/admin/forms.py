@@ -8,17 +8,32 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import BooleanField, EmailField, HiddenField, IntegerField, RadioField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length
 
 from app.auth.models import Role
 
+
+def strip(value: str | None) -> str | None:
+    """Pasted addresses often carry spaces; they are never meaningful."""
+    return value.strip() if isinstance(value, str) else value
+
+
 ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
 
 
 class UserForm(FlaskForm):
-    email = EmailField("Email address", widget=GovTextInput(), validators=[
+    email = EmailField("Email address", widget=GovTextInput(), filters=[strip], validators=[
         DataRequired("Enter an email address"),
         Email("Enter an email address in the correct format, like name@havering.gov.uk"),
         Length(max=254, message="Email address must be 254 characters or fewer")])

@@ -1,3 +1,4 @@
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -38,6 +39,8 @@ def login():
         else:
             session.clear()  # a fresh session on sign-in defeats session fixation
             login_user(user)
+            session["last_seen"] = datetime.now(UTC).timestamp()
+            session.permanent = True
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)

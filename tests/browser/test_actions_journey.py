@@ -34,7 +34,7 @@ def test_lead_submits_amber_and_coordinator_sees_it(page, live_server, make_user
 
     page.get_by_label("Mitigation and next steps").fill("Chief Inspector to chair an interim meeting in May.")
     page.get_by_role("button", name="Submit update").click()
-    expect(page.get_by_text(f"Update on A2 submitted for")).to_be_visible()
+    expect(page.get_by_text("Update on A2 submitted for")).to_be_visible()
 
     browser_logout(page, live_server)
     browser_login(page, live_server, coordinator)
