@@ -6,6 +6,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := APP_ENV=development $(VENV)/bin/flask --app wsgi
 export CHROMIUM_PATH ?= /usr/bin/chromium
+# Two workers: the machines have two cores, and every test has its own database.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test test-sqlite test-postgres install install-test system-test-deps lint bench
 
@@ -48,11 +50,11 @@ test: install-test
 
 test-sqlite:
 	@echo "== test suite on SQLite =="
-	APP_ENV=test $(VENV)/bin/pytest
+	APP_ENV=test $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test-postgres:
 	@echo "== test suite on PostgreSQL =="
-	APP_ENV=test scripts/with-postgres.sh $(VENV)/bin/pytest
+	APP_ENV=test scripts/with-postgres.sh $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: install-test
 	$(VENV)/bin/ruff check app tests bench

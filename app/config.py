@@ -62,6 +62,8 @@ class TestConfig(Config):
     SESSION_COOKIE_SECURE = False
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = True
+    # Cheap argon2id for the test suite only; production keeps the library's strong defaults.
+    ARGON2_PARAMETERS = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 
 
 def config_for_environment() -> type[Config]:

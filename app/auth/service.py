@@ -6,7 +6,7 @@ from sqlalchemy import func, select, update
 
 from app.audit.service import changed_fields, record
 from app.auth.models import Agency, Role, User
-from app.auth.passwords import DUMMY_HASH, hash_password, verify_password
+from app.auth.passwords import dummy_verify, hash_password, verify_password
 from app.database import utcnow
 from app.errors import ConflictError, DuplicateError
 from app.extensions import db
@@ -20,7 +20,7 @@ def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None (same cost whether or not the email exists)."""
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
-        verify_password(DUMMY_HASH, password)
+        dummy_verify(password)
         return None
     if not verify_password(user.password_hash, password) or not user.active:
         return None

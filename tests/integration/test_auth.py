@@ -74,3 +74,12 @@ def test_production_settings_need_a_secret_and_secure_cookies(monkeypatch):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": None, "ENV_NAME": "production"})
     assert Config.SESSION_COOKIE_SECURE and Config.SESSION_COOKIE_HTTPONLY
     assert Config.SESSION_COOKIE_SAMESITE == "Lax"
+
+
+def test_production_hashing_uses_argon2id_at_full_strength():
+    from argon2 import PasswordHasher
+
+    from app.config import Config
+
+    assert not hasattr(Config, "ARGON2_PARAMETERS")
+    assert PasswordHasher().memory_cost >= 65536 and PasswordHasher().time_cost >= 3
