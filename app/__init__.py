@@ -1,8 +1,8 @@
 """The application factory."""
 
 import secrets
-from pathlib import Path
 from datetime import UTC, datetime
+from pathlib import Path
 
 from flask import Flask, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
@@ -67,6 +67,9 @@ def _register_models() -> None:
     import app.actions.models  # noqa: F401
     import app.audit.models  # noqa: F401
     import app.auth.models  # noqa: F401
+    import app.cycle.models  # noqa: F401
+    import app.kpis.models  # noqa: F401
+    import app.refresh.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -74,10 +77,19 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin.routes import bp as admin_bp
     from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
+    from app.cycle.routes import bp as cycle_bp
+    from app.kpis.routes import bp as kpis_bp
     from app.main import bp as main_bp
 
-    for bp in (main_bp, auth_bp, actions_bp, admin_bp, audit_bp):
+    for bp in (main_bp, auth_bp, actions_bp, admin_bp, audit_bp, kpis_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(cycle_bp)
+    from app.reports.routes import bp as reports_bp
+
+    app.register_blueprint(reports_bp)
+    from app.refresh.routes import bp as refresh_bp
+
+    app.register_blueprint(refresh_bp)
 
 
 @event.listens_for(Engine, "connect")
@@ -111,7 +123,8 @@ def _register_request_hooks(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
         nonce = g.get("csp_nonce", "")
-        response.headers["Content-Security-Policy"] = (
+        # A view may narrow the policy for its own response (the indicator chart's SVG).
+        response.headers["Content-Security-Policy"] = g.get("csp_override") or (
             "default-src 'self'; "
             f"script-src 'self' 'nonce-{nonce}'; "
             "style-src 'self'; img-src 'self' data:; font-src 'self'; "

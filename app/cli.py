@@ -14,12 +14,22 @@ from app.extensions import db
 
 
 def register_cli(app: Flask) -> None:
+    from app.cycle.cli import register_cycle_cli
+
+    register_cycle_cli(app)
+    from app.reports.cli import register_reports_cli
+
+    register_reports_cli(app)
+
     @app.cli.command("seed")
     @click.option("--demo", is_flag=True, help="Also add demonstration users and a year of demo updates.")
     def seed(demo: bool) -> None:
         """Load the action plan from seed/ (safe to run again: it adds only what is missing)."""
         result = load_plan()
         click.echo(f"Plan: {result}.")
+        from app.kpis.seed import load_indicators
+
+        click.echo(f"Indicators: added {load_indicators()} indicators.")
         if demo:
             from app.demo import load_demo
 
@@ -31,6 +41,10 @@ def register_cli(app: Flask) -> None:
                            "viewer@demo.havering.example, lead.police@demo.havering.example.")
             else:
                 click.echo("Demo data already present: nothing added.")
+            from app.kpis.demo import load_demo_values
+
+            kpi_demo = load_demo_values()
+            click.echo(f"Demo indicator values: added {kpi_demo.values} values and {kpi_demo.targets} targets.")
         db.session.commit()
 
     @app.cli.command("create-user")

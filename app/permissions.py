@@ -63,3 +63,15 @@ def require(allowed: bool) -> None:
     """Abort with 403 unless `allowed`: the one place a forbidden write stops."""
     if not allowed:
         abort(403)
+
+
+def can_write_indicator_value(user: User, indicator) -> bool:
+    """A lead or coordinator enters values only for the indicators their own agency owns."""
+    if not user.has_role(Role.LEAD, Role.COORDINATOR):
+        return False
+    return user.agency_id == indicator.owner_agency_id
+
+
+def can_set_targets(user: User) -> bool:
+    """Targets are agreed by the HCSP and entered by the coordinator (or an admin on their behalf)."""
+    return user.has_role(Role.COORDINATOR, Role.ADMIN)

@@ -38,6 +38,9 @@ def _build(url: str) -> None:
     with app.app_context():
         upgrade(revision="heads")
         load_plan()
+        from app.kpis.seed import load_indicators
+
+        load_indicators()
         db.session.commit()
         db.engine.dispose()
 

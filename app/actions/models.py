@@ -88,6 +88,11 @@ class Action(db.Model):
     impact: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
     predecessor_id: Mapped[int | None] = mapped_column(ForeignKey("action.id"))
+    # The refreshed year's plan is edited in app.refresh: optimistic version, and retirement with a reason.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retired_reason: Mapped[str | None] = mapped_column(Text)
+    retired_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     objective: Mapped[Objective] = relationship(lazy="joined")
     leads: Mapped[list[ActionLead]] = relationship(
@@ -146,6 +151,10 @@ class Update(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The coordinator's review (app.cycle): a returned update goes back to draft with this comment.
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     action: Mapped[Action] = relationship()
     agency: Mapped[Agency] = relationship(lazy="joined")

@@ -40,7 +40,8 @@ def edit_update(action_id: int, agency_id: int, quarter_slug: str):
     action = get_or_404(Action, action_id)
     agency = get_or_404(Agency, agency_id)
     quarter = _quarter_or_404(quarter_slug)
-    if not action.is_led_by(agency.id):
+    # An action row belongs to one plan year: a later year's quarters are updated on its carried-forward row.
+    if not action.is_led_by(agency.id) or action.plan_year != service.plan_year_for(quarter):
         abort(404)
     require(can_write_action_update(current_user, action, agency.id))
 
@@ -123,10 +124,15 @@ def dashboard():
     status_values = {s.value for s in STATUS_ORDER} | {"overdue"}
     status = form.status.data if form.status.data in status_values else None
     board = service.dashboard(quarter, objective=objective, agency_id=agency_id, status=status)
+    from app.kpis import service as kpi_service
+
+    missing_values = (kpi_service.missing_values(quarter) if current_user.has_role(Role.COORDINATOR, Role.ADMIN)
+                      else None)
     return render_page_or_fragment(
         "actions/dashboard.html", "actions/_dashboard_results.html",
         board=board, form=form, quarters=quarters, quarter=quarter,
         filtered=bool(objective or agency_id or status),
+        missing_values=missing_values,
     )
 
 

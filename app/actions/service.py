@@ -22,7 +22,6 @@ from app.errors import ConflictError
 from app.extensions import db
 from app.quarters import Quarter, QuarterError, strategy_quarters
 
-
 # --- the strategy and its quarters -------------------------------------------------------------
 
 def strategy() -> Strategy:
@@ -92,6 +91,7 @@ def actions_for(quarter: Quarter, *, agency_id: int | None = None) -> list[Actio
         select(Action)
         .join(Objective)
         .where(Action.plan_year == plan_year_for(quarter))
+        .where(Action.retired_at.is_(None))  # retired in the annual refresh's plan (app.refresh)
         .order_by(Objective.code, Action.position)
     )
     if agency_id is not None:
@@ -179,7 +179,11 @@ def save_update(actor: User, action: Action, agency: Agency, quarter: Quarter, *
     `version` is the version the user's form was built from (0 for a new
     update). If someone saved in between, ConflictError carries their
     version and nothing is written. Permission is checked by the caller.
+    A locked (signed-off) quarter raises QuarterLockedError and nothing is written.
     """
+    from app.cycle.service import ensure_unlocked  # the cycle reads this module; import late
+
+    ensure_unlocked(quarter)
     existing = find_update(action, agency.id, quarter)
     now = utcnow()
     values = {

@@ -89,6 +89,10 @@ class IndicatorRow:
     short_term: str
     long_term: str
     headline: bool
+    # The financial year to date for counts, as published (a suppressed total arrives as text).
+    year_to_date: float | int | str | None = None
+    # Why this indicator's values are published unsuppressed, shown in a "Disclosure" column.
+    disclosure: str = ""
 
 
 @dataclass(frozen=True)
@@ -684,6 +688,9 @@ def _write_indicators(
         f"Indicators: {data.quarter}",
         "Values shown as <5 or [c] are suppressed to protect victims; the trend line leaves a gap for them.",
     )
+    # Optional columns appear only when some indicator uses them, so a pack without them reads as before.
+    with_ytd = any(i.year_to_date is not None for i in data.indicators)
+    with_disclosure = any(i.disclosure for i in data.indicators)
     columns = [
         _Col("Code", 8),
         _Col("Indicator", 40, "wrap"),
@@ -691,11 +698,13 @@ def _write_indicators(
         _Col("Unit", 10, "wrap"),
         _Col("Polarity", 14, "wrap"),
         *[_Col(q, 11, "number") for q in quarters],
+        *([_Col("Year to date", 11, "number")] if with_ytd else []),
         _Col("Target", 12, "number"),
         _Col("RAG", 10, "status"),
         _Col("Short-term", 15, "wrap"),
         _Col("Long-term", 15, "wrap"),
         _Col("Trend", 16),
+        *([_Col("Disclosure", 30, "wrap")] if with_disclosure else []),
     ]
     body = []
     for indicator in data.indicators:
@@ -708,11 +717,13 @@ def _write_indicators(
                 _text(indicator.unit),
                 _text(indicator.polarity),
                 *values,
+                *([_value(indicator.year_to_date)] if with_ytd else []),
                 _target_cell(indicator.target),
                 _text(indicator.rag),
                 _text(indicator.short_term),
                 _text(indicator.long_term),
                 None,
+                *([_text(indicator.disclosure)] if with_disclosure else []),
             ]
         )
     last = _write_table(writer, sheet, columns, body, formats)

@@ -1,0 +1,1 @@
+"""The quarterly cycle: reporting periods, the submission tracker, reminders, review, locking."""

@@ -1,0 +1,90 @@
+"""Forms of the quarterly cycle. Forms validate; they never write."""
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput, GovSubmitInput, GovTextArea
+from wtforms import DateField, HiddenField, IntegerField, RadioField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length
+
+from app.cycle.service import REASON_LIMIT
+
+_VERSION = [InputRequired("The form is missing its version: reload the page")]
+
+
+class PeriodDatesForm(FlaskForm):
+    opens_on = DateField(
+        "Window opens",
+        format="%d %m %Y",
+        widget=GovDateInput(),
+        description="For example, 16 9 2019",
+        validators=[InputRequired("Enter the date the window opens")],
+    )
+    deadline = DateField(
+        "Deadline",
+        format="%d %m %Y",
+        widget=GovDateInput(),
+        description="For example, 21 10 2019",
+        validators=[InputRequired("Enter the deadline")],
+    )
+    version = IntegerField(widget=HiddenField.widget, validators=_VERSION)
+    save_dates = SubmitField("Save dates", widget=GovSubmitInput())
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        for name, what in (("opens_on", "the date the window opens"), ("deadline", "the deadline")):
+            field = getattr(self, name)
+            # WTForms' own message ("Not a valid date value.") does not say what to do.
+            if field.errors and field.data is None and any("valid" in e for e in field.errors):
+                field.errors[:] = [f"Enter {what} as a real date, like 21 10 2019"]
+        if ok and self.deadline.data <= self.opens_on.data:
+            self.deadline.errors.append("The deadline must be after the date the window opens")
+            ok = False
+        return ok
+
+
+class ReviewForm(FlaskForm):
+    decision = RadioField(
+        "Your decision",
+        choices=[SelectChoice("accept", "Accept"), SelectChoice("return", "Return to the agency")],
+        widget=GovRadioInput(),
+        validators=[InputRequired("Select accept or return")],
+    )
+    comment = TextAreaField(
+        "Comment for the agency",
+        widget=GovTextArea(),
+        description="Required when you return it: say what needs to change.",
+        validators=[Length(max=REASON_LIMIT, message=f"Comment must be {REASON_LIMIT} characters or fewer")],
+    )
+    version = IntegerField(widget=HiddenField.widget, validators=_VERSION)
+    save_review = SubmitField("Save decision", widget=GovSubmitInput())
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.decision.data == "return" and not (self.comment.data or "").strip():
+            self.comment.errors.append("Enter a comment saying what needs to change")
+            ok = False
+        return ok
+
+
+class LockForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason for closing with returns missing",
+        widget=GovTextArea(),
+        description="Required unless every return has been accepted.",
+        validators=[Length(max=REASON_LIMIT, message=f"Reason must be {REASON_LIMIT} characters or fewer")],
+    )
+    version = IntegerField(widget=HiddenField.widget, validators=_VERSION)
+    lock_quarter = SubmitField("Lock the quarter", widget=GovSubmitInput())
+
+
+class ReopenForm(FlaskForm):
+    reopen_reason = TextAreaField(
+        "Reason for re-opening",
+        widget=GovTextArea(),
+        validators=[
+            InputRequired("Enter the reason for re-opening the quarter"),
+            Length(max=REASON_LIMIT, message=f"Reason must be {REASON_LIMIT} characters or fewer"),
+        ],
+    )
+    version = IntegerField(widget=HiddenField.widget, validators=_VERSION)
+    reopen = SubmitField("Re-open the quarter", widget=GovSubmitInput())

@@ -1,0 +1,278 @@
+"""Views of the quarterly cycle: thin — load, check, validate, call the service, commit once."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.actions import service as actions_service
+from app.actions.models import Action, Update
+from app.auth.models import Role
+from app.cycle import service
+from app.cycle.forms import LockForm, PeriodDatesForm, ReopenForm, ReviewForm
+from app.errors import ConflictError, QuarterLockedError
+from app.extensions import db
+from app.kpis.models import Indicator, IndicatorValue
+from app.permissions import STAFF, roles
+from app.quarters import Quarter, QuarterError
+from app.web import get_or_404, render_page_or_fragment, wants_fragment
+
+bp = Blueprint("cycle", __name__, url_prefix="/cycle")
+
+# Who may do what (the permission matrix tests these): staff read; the coordinator runs the cycle
+# (dates, review, lock); only an admin re-opens a locked quarter.
+READERS = STAFF
+RUNNERS = (Role.COORDINATOR,)
+REOPENERS = (Role.ADMIN,)
+
+
+def _quarter_or_404(slug: str) -> Quarter:
+    try:
+        return actions_service.parse_strategy_quarter(slug)
+    except QuarterError:
+        abort(404)
+
+
+def _forbidden(message: str):
+    return render_template("error.html", code=403, title="You cannot do that", message=message), 403
+
+
+@bp.route("/")
+@roles(*READERS)
+def periods():
+    rows = [(p, service.status_of(p)) for p in service.periods()]
+    db.session.commit()  # periods created with their default dates
+    return render_template("cycle/periods.html", rows=rows)
+
+
+def _period_page(
+    quarter: Quarter,
+    *,
+    dates_form=None,
+    lock_form=None,
+    reopen_form=None,
+    status: int = 200,
+    conflict: str | None = None,
+):
+    board = service.tracker(quarter)
+    period = board.period
+    if dates_form is None:
+        dates_form = PeriodDatesForm(
+            prefix="dates",
+            formdata=None,
+            opens_on=period.opens_on,
+            deadline=period.deadline,
+            version=period.version,
+        )
+    lock_form = lock_form or LockForm(prefix="lock", formdata=None, version=period.version)
+    reopen_form = reopen_form or ReopenForm(prefix="reopen", formdata=None, version=period.version)
+    errors = [f for f in (dates_form, lock_form, reopen_form) if f.errors]
+    return render_template(
+        "cycle/period.html",
+        quarter=quarter,
+        board=board,
+        period=period,
+        events=service.period_events(quarter),
+        dates_form=dates_form,
+        lock_form=lock_form,
+        reopen_form=reopen_form,
+        form=errors[0] if errors else None,
+        conflict=conflict,
+    ), status
+
+
+@bp.route("/<quarter_slug>")
+@roles(*READERS)
+def period(quarter_slug: str):
+    quarter = _quarter_or_404(quarter_slug)
+    page = _period_page(quarter)
+    db.session.commit()  # the period row, if this is its first visit
+    return page
+
+
+@bp.route("/<quarter_slug>/dates", methods=["POST"])
+@roles(*RUNNERS)
+def set_dates(quarter_slug: str):
+    quarter = _quarter_or_404(quarter_slug)
+    form = PeriodDatesForm(prefix="dates")
+    if not form.validate_on_submit():
+        return _period_page(quarter, dates_form=form)
+    try:
+        service.set_dates(
+            current_user,
+            quarter,
+            version=form.version.data,
+            opens_on=form.opens_on.data,
+            deadline=form.deadline.data,
+        )
+        db.session.commit()
+    except ConflictError:
+        db.session.rollback()
+        return _period_page(
+            quarter,
+            conflict="Someone else changed this quarter while you were editing. "
+            "The page now shows what they saved: check it and try again.",
+        )
+    flash(f"Dates for {quarter.label} saved", "success")
+    return redirect(url_for("cycle.period", quarter_slug=quarter.slug))
+
+
+@bp.route("/<quarter_slug>/lock", methods=["POST"])
+@roles(*RUNNERS)
+def lock(quarter_slug: str):
+    quarter = _quarter_or_404(quarter_slug)
+    form = LockForm(prefix="lock")
+    if not form.validate_on_submit():
+        return _period_page(quarter, lock_form=form)
+    try:
+        service.lock(current_user, quarter, version=form.version.data, reason=form.reason.data or "")
+        db.session.commit()
+    except service.ReviewError as exc:
+        db.session.rollback()
+        form.reason.errors.append(str(exc))
+        return _period_page(quarter, lock_form=form)
+    except QuarterLockedError as exc:
+        db.session.rollback()
+        return _period_page(quarter, conflict=str(exc))
+    except ConflictError:
+        db.session.rollback()
+        return _period_page(
+            quarter,
+            conflict="Someone else changed this quarter while you were looking at it. "
+            "Check the page as it stands now, then lock it again.",
+        )
+    flash(f"{quarter.label} is locked", "success")
+    return redirect(url_for("cycle.period", quarter_slug=quarter.slug))
+
+
+@bp.route("/<quarter_slug>/reopen", methods=["POST"])
+@roles(*REOPENERS)
+def reopen(quarter_slug: str):
+    quarter = _quarter_or_404(quarter_slug)
+    form = ReopenForm(prefix="reopen")
+    if not form.validate_on_submit():
+        return _period_page(quarter, reopen_form=form)
+    try:
+        service.reopen(current_user, quarter, version=form.version.data, reason=form.reopen_reason.data)
+        db.session.commit()
+    except service.ReviewError as exc:
+        db.session.rollback()
+        form.reopen_reason.errors.append(str(exc))
+        return _period_page(quarter, reopen_form=form)
+    except ConflictError:
+        db.session.rollback()
+        return _period_page(
+            quarter,
+            conflict="Someone else changed this quarter while you were looking at it. "
+            "Check the page as it stands now.",
+        )
+    flash(f"{quarter.label} is re-opened", "success")
+    return redirect(url_for("cycle.period", quarter_slug=quarter.slug))
+
+
+# --- review ------------------------------------------------------------------------------------------
+
+
+def _load_item(kind: str, item_id: int, quarter: Quarter):
+    if kind == "update":
+        item = get_or_404(Update, item_id)
+        action = db.session.get(Action, item.action_id)
+        subject = {
+            "kind": "Action update",
+            "code": action.code,
+            "title": action.title,
+            "agency": item.agency,
+            "action": action,
+        }
+    elif kind == "value":
+        item = get_or_404(IndicatorValue, item_id)
+        indicator = db.session.get(Indicator, item.indicator_id)
+        subject = {
+            "kind": "Indicator value",
+            "code": indicator.code,
+            "title": indicator.name,
+            "agency": indicator.owner,
+            "indicator": indicator,
+        }
+    else:
+        abort(404)
+    if (item.year, item.quarter) != (quarter.year, quarter.number):
+        abort(404)
+    return item, subject
+
+
+@bp.route("/<quarter_slug>/review/<kind>/<int:item_id>", methods=["GET", "POST"])
+@roles(*READERS)
+def review(quarter_slug: str, kind: str, item_id: int):
+    quarter = _quarter_or_404(quarter_slug)
+    item, subject = _load_item(kind, item_id, quarter)
+    form = ReviewForm()
+    conflict = None
+    if request.method == "GET":
+        form.version.data = item.version
+    else:
+        if not current_user.has_role(*RUNNERS):
+            abort(403)
+        if form.validate_on_submit():
+            accept = form.decision.data == "accept"
+            try:
+                service.review(
+                    current_user,
+                    item,
+                    version=form.version.data,
+                    accept=accept,
+                    comment=form.comment.data or "",
+                )
+                db.session.commit()
+            except service.ReviewForbiddenError as exc:
+                db.session.rollback()
+                return _forbidden(str(exc))
+            except (ConflictError, QuarterLockedError, service.ReviewError) as exc:
+                db.session.rollback()
+                db.session.refresh(item)
+                conflict = (
+                    str(exc)
+                    if not isinstance(exc, ConflictError)
+                    else f"This return changed while you were reviewing it: it is now "
+                    f"{item.state}. Nothing was saved; check it as it stands now."
+                )
+                form = ReviewForm(formdata=None, version=item.version)
+            else:
+                message = (
+                    f"{subject['kind']} {subject['code']} ({subject['agency'].short_name}) "
+                    f"{'accepted' if accept else 'returned to the agency'}"
+                )
+                if wants_fragment():
+                    return render_page_or_fragment(
+                        "cycle/review.html",
+                        "cycle/_review_form.html",
+                        quarter=quarter,
+                        item=item,
+                        subject=subject,
+                        form=ReviewForm(formdata=None, version=item.version),
+                        saved_message=message,
+                        conflict=None,
+                    )
+                flash(message, "success")
+                return redirect(url_for("cycle.period", quarter_slug=quarter.slug) + "#review")
+    return render_page_or_fragment(
+        "cycle/review.html",
+        "cycle/_review_form.html",
+        quarter=quarter,
+        item=item,
+        subject=subject,
+        form=form,
+        conflict=conflict,
+        saved_message=None,
+        can_accept=service.can_accept(current_user, item),
+        locked=service.is_locked(quarter),
+    )
+
+
+@bp.app_errorhandler(QuarterLockedError)
+def quarter_locked(exc: QuarterLockedError):
+    """Any view whose service refused a write to a locked quarter shows why, instead of a 500."""
+    db.session.rollback()
+    body = render_template("cycle/locked.html" if not wants_fragment() else "cycle/_locked.html", exc=exc)
+    if wants_fragment():
+        # htmx does not swap error statuses: replace the page's main content with the explanation.
+        return body, 200, {"HX-Retarget": "#main-content", "HX-Reswap": "innerHTML", "Vary": "HX-Request"}
+    return body, 409, {"Vary": "HX-Request"}

@@ -1,0 +1,199 @@
+"""Performance indicators: the catalogue, each year's targets and the lead agencies' quarterly values."""
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.actions.models import Objective
+from app.auth.models import Agency, User
+from app.database import UTCDateTime, utcnow
+from app.extensions import db
+from app.kpis.scoring import Polarity, Unit
+from app.quarters import Quarter
+
+FREQUENCIES = ("quarterly", "annual")
+VALUE_STATES = ("draft", "submitted", "accepted")
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+
+
+class Indicator(db.Model):
+    """One measure of the catalogue, with the baseline and target the source documents give for it."""
+
+    __tablename__ = "indicator"
+    __table_args__ = (
+        CheckConstraint(_in("unit", [u.value for u in Unit]), name="unit_known"),
+        CheckConstraint(_in("polarity", [p.value for p in Polarity]), name="polarity_known"),
+        CheckConstraint(_in("frequency", FREQUENCIES), name="frequency_known"),
+        CheckConstraint("tolerance IS NULL OR tolerance >= 0", name="tolerance_not_negative"),
+        CheckConstraint(
+            "band_lower IS NULL OR band_upper IS NULL OR band_lower <= band_upper", name="band_ordered"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(10), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    definition: Mapped[str] = mapped_column(Text)
+    counting: Mapped[str] = mapped_column(Text, default="")
+    unit: Mapped[str] = mapped_column(String(20))
+    frequency: Mapped[str] = mapped_column(String(10), default="quarterly")
+    # Financial-year-to-date values (each quarter reports the year so far).
+    cumulative: Mapped[bool] = mapped_column(Boolean, default=False)
+    owner_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    objective_id: Mapped[int | None] = mapped_column(ForeignKey("objective.id"), index=True)
+    action_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    polarity: Mapped[str] = mapped_column(String(20))
+    band_lower: Mapped[float | None] = mapped_column(Float)
+    band_upper: Mapped[float | None] = mapped_column(Float)
+    # A fraction of the target (0.1 = 10%); None means the corporate default.
+    tolerance: Mapped[float | None] = mapped_column(Float)
+    headline: Mapped[bool] = mapped_column(Boolean, default=False)
+    suppress: Mapped[bool] = mapped_column(Boolean, default=True)
+    suppress_reason: Mapped[str | None] = mapped_column(Text)
+    suppress_zeros: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    baseline_value: Mapped[float | None] = mapped_column(Float)
+    baseline_numerator: Mapped[int | None] = mapped_column(Integer)
+    baseline_denominator: Mapped[int | None] = mapped_column(Integer)
+    baseline_period: Mapped[str | None] = mapped_column(Text)
+    baseline_published_as: Mapped[str | None] = mapped_column(Text)
+    baseline_source: Mapped[str | None] = mapped_column(String(200))
+    baseline_line: Mapped[int | None] = mapped_column(Integer)
+    baseline_passage: Mapped[str | None] = mapped_column(Text)
+
+    # Where the documents' target comes from; None when no document states one.
+    target_source: Mapped[str | None] = mapped_column(String(200))
+    target_line: Mapped[int | None] = mapped_column(Integer)
+    target_passage: Mapped[str | None] = mapped_column(Text)
+
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    owner: Mapped[Agency] = relationship(lazy="joined")
+    objective: Mapped[Objective | None] = relationship(lazy="joined")
+
+    @property
+    def unit_enum(self) -> Unit:
+        return Unit(self.unit)
+
+    @property
+    def polarity_enum(self) -> Polarity:
+        return Polarity(self.polarity)
+
+    @property
+    def is_rate(self) -> bool:
+        """True when the value can be entered as numerator and denominator."""
+        return self.unit in (Unit.PERCENTAGE.value, Unit.RATE_PER_1000.value)
+
+    @property
+    def is_annual(self) -> bool:
+        return self.frequency == "annual"
+
+    def takes_value_in(self, quarter: Quarter) -> bool:
+        """Quarterly indicators report every quarter; annual ones once a year, in Q4."""
+        return not self.is_annual or quarter.number == 4
+
+    def __repr__(self) -> str:
+        return f"<Indicator {self.code}>"
+
+
+class IndicatorTarget(db.Model):
+    """One target decision for one indicator and financial year.
+
+    Append-only: a change is a new row, so the history stays and a quarter rated
+    against an earlier decision can be rated again exactly as it was.
+    """
+
+    __tablename__ = "indicator_target"
+    __table_args__ = (
+        Index("ix_indicator_target_lookup", "indicator_id", "year", "set_at"),
+        CheckConstraint("tolerance IS NULL OR tolerance >= 0", name="tolerance_not_negative"),
+        CheckConstraint("lower IS NULL OR upper IS NULL OR lower <= upper", name="band_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id"))
+    year: Mapped[int] = mapped_column(Integer)  # financial year start: 2019 is 2019/20
+    value: Mapped[float | None] = mapped_column(Float)  # annual target
+    # Quarterly profile (e.g. a year-to-date trajectory); None means the annual value applies.
+    q1: Mapped[float | None] = mapped_column(Float)
+    q2: Mapped[float | None] = mapped_column(Float)
+    q3: Mapped[float | None] = mapped_column(Float)
+    q4: Mapped[float | None] = mapped_column(Float)
+    lower: Mapped[float | None] = mapped_column(Float)
+    upper: Mapped[float | None] = mapped_column(Float)
+    tolerance: Mapped[float | None] = mapped_column(Float)  # fraction of the target; None = indicator's
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    set_by: Mapped[User | None] = relationship(lazy="joined")
+
+    def profile_value(self, quarter_number: int) -> float | None:
+        return getattr(self, f"q{quarter_number}")
+
+    @property
+    def profile(self) -> list[float | None]:
+        return [self.q1, self.q2, self.q3, self.q4]
+
+
+class IndicatorValue(db.Model):
+    """One quarter's value of one indicator, entered by its owner agency."""
+
+    __tablename__ = "indicator_value"
+    __table_args__ = (
+        UniqueConstraint("indicator_id", "year", "quarter"),
+        CheckConstraint("quarter BETWEEN 1 AND 4", name="quarter_number"),
+        CheckConstraint(_in("state", VALUE_STATES), name="state_known"),
+        CheckConstraint("numerator IS NULL OR numerator >= 0", name="numerator_not_negative"),
+        CheckConstraint("denominator IS NULL OR denominator > 0", name="denominator_positive"),
+        CheckConstraint(
+            "numerator IS NULL OR denominator IS NULL OR numerator <= denominator",
+            name="numerator_within_denominator",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    quarter: Mapped[int] = mapped_column(Integer)
+    value: Mapped[float | None] = mapped_column(Float)
+    numerator: Mapped[int | None] = mapped_column(Integer)
+    denominator: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(10), default="submitted")
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The coordinator's review (app.cycle): a returned value goes back to draft with this comment.
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id], lazy="joined")
+
+    @property
+    def period(self) -> Quarter:
+        return Quarter(self.year, self.quarter)
+
+    @property
+    def counts(self) -> bool:
+        """Submitted and accepted values are reported; a draft is not."""
+        return self.state in ("submitted", "accepted")

@@ -1,0 +1,221 @@
+"""Views of the annual refresh: thin — load, check, validate, call the service, commit once."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from app.actions import service as actions_service
+from app.actions.models import Action
+from app.auth import service as auth_service
+from app.auth.models import Role
+from app.errors import ConflictError, DuplicateError
+from app.extensions import db
+from app.permissions import require, roles, signed_in
+from app.quarters import financial_year_label
+from app.refresh import rules, service
+from app.refresh.forms import ActionForm, NewActionForm, RetireForm, refresh_form_for
+from app.web import get_or_404, render_page_or_fragment, wants_fragment
+
+bp = Blueprint("refresh", __name__)
+
+STAFF = (Role.COORDINATOR, Role.ADMIN)
+
+
+def _year_or_404(fy: str) -> int:
+    try:
+        year = rules.parse_financial_year(fy)
+    except ValueError:
+        abort(404)
+    if year not in service.strategy_years():
+        abort(404)
+    return year
+
+
+def _slug(year: int) -> str:
+    return financial_year_label(year).replace("/", "-")
+
+
+@bp.app_template_filter("fy_slug")
+def fy_slug(year: int) -> str:
+    return _slug(year)
+
+
+@bp.route("/plan")
+@roles(*STAFF)
+def index():
+    years = service.strategy_years()
+    done = service.refreshes()
+    return render_template("refresh/index.html", years=years, refreshes=done,
+                           refusals={y: service.refusal(y) for y in years[1:]},
+                           writable=service.writable_year(), first_year=years[0])
+
+
+@bp.route("/plan/<fy>")
+@roles(*STAFF)
+def year_plan(fy: str):
+    year = _year_or_404(fy)
+    return render_template("refresh/year.html", year=year, label=financial_year_label(year),
+                           actions=service.plan_actions(year), writable=service.writable_year() == year,
+                           refresh=service.refresh_for(year))
+
+
+@bp.route("/plan/refresh/<fy>", methods=["GET", "POST"])
+@roles(*STAFF)
+def run(fy: str):
+    year = _year_or_404(fy)
+    require(service.can_manage_plan(current_user))
+    preview = service.preview(year)
+    form = refresh_form_for(preview.targets)
+    if request.method == "POST" and preview.refusal is None and form.validate_on_submit():
+        choices = {}
+        for row, names in form.target_fields:
+            if row.is_band:
+                choices[row.indicator.id] = service.TargetChoice(lower=form.parsed[names[0]],
+                                                                 upper=form.parsed[names[1]])
+            else:
+                choices[row.indicator.id] = service.TargetChoice(value=form.parsed[names[0]])
+        try:
+            service.run_refresh(current_user, year, targets=choices)
+            db.session.commit()
+        except service.RefreshRefusedError as exc:
+            db.session.rollback()
+            preview.refusal = str(exc)
+        except Exception:
+            db.session.rollback()  # all or nothing: no half-refreshed plan survives an error
+            raise
+        else:
+            flash(f"The plan for {preview.label} has been refreshed: "
+                  f"{len(preview.of(rules.Outcome.CARRIED_FORWARD))} actions carried forward, "
+                  f"{len(preview.of(rules.Outcome.CLOSED))} closed", "success")
+            return redirect(url_for("refresh.year_plan", fy=fy))
+    return render_template("refresh/refresh.html", preview=preview, form=form, fy=fy, Outcome=rules.Outcome,
+                           done=service.refresh_for(year))
+
+
+def _lead_choices():
+    return [SelectChoice(a.id, a.name) for a in auth_service.agencies() if a.active]
+
+
+@bp.route("/plan/actions/<int:action_id>/edit", methods=["GET", "POST"])
+@roles(*STAFF)
+def edit(action_id: int):
+    action = get_or_404(Action, action_id)
+    require(service.can_manage_plan(current_user))
+    if not service.is_writable(action):
+        abort(403)
+    form = ActionForm()
+    form.leads.choices = _lead_choices()
+    conflict = None
+    saved_message = None
+    if request.method == "GET":
+        _fill(form, action)
+    elif form.validate_on_submit():
+        try:
+            service.edit_action(current_user, action, version=form.version.data, title=form.title.data,
+                                timescale=form.timescale.data or "",
+                                outcomes=(form.outcomes.data or "").splitlines(),
+                                sub_actions=(form.sub_actions.data or "").splitlines(),
+                                lead_ids=form.leads.data or [])
+            db.session.commit()
+        except ConflictError as exc:
+            db.session.rollback()
+            conflict = exc.current
+            db.session.refresh(conflict)
+        except ValueError as exc:
+            db.session.rollback()
+            field = form.leads if str(exc).startswith("Select") else form.sub_actions
+            field.errors.append(str(exc))
+        else:
+            message = f"{action.code} saved"
+            if not wants_fragment():
+                flash(message, "success")
+                return redirect(url_for("refresh.year_plan", fy=_slug(action.plan_year)))
+            form = ActionForm(formdata=None)
+            form.leads.choices = _lead_choices()
+            _fill(form, action)
+            saved_message = message
+    return render_page_or_fragment("refresh/edit.html", "refresh/_action_form.html", action=action, form=form,
+                                   conflict=conflict, saved_message=saved_message,
+                                   fy=_slug(action.plan_year))
+
+
+def _fill(form, action: Action) -> None:
+    form.title.data = action.title
+    form.timescale.data = action.timescale or ""
+    form.sub_actions.data = "\n".join(s.text for s in action.sub_actions)
+    form.outcomes.data = "\n".join(action.outcomes or [])
+    form.leads.data = [lead.agency_id for lead in action.leads]
+    form.version.data = action.version
+
+
+@bp.route("/plan/<fy>/actions/new", methods=["GET", "POST"])
+@roles(*STAFF)
+def new_action(fy: str):
+    year = _year_or_404(fy)
+    require(service.can_manage_plan(current_user))
+    if service.writable_year() != year:
+        abort(403)
+    objectives = actions_service.objectives()
+    form = NewActionForm()
+    form.leads.choices = _lead_choices()
+    form.objective.choices = [SelectChoice("", "Choose an objective")] + [
+        SelectChoice(o.code, f"{o.code}. {o.title}") for o in objectives]
+    refused = None
+    if form.validate_on_submit():
+        objective = next(o for o in objectives if o.code == form.objective.data)
+        try:
+            added = service.add_action(current_user, year, objective=objective, code=form.code.data,
+                                       title=form.title.data, timescale=form.timescale.data or "",
+                                       lead_ids=form.leads.data or [],
+                                       outcomes=(form.outcomes.data or "").splitlines(),
+                                       sub_actions=(form.sub_actions.data or "").splitlines())
+            db.session.commit()
+        except DuplicateError as exc:
+            db.session.rollback()
+            form.code.errors.append(str(exc))
+        except service.RefreshRefusedError as exc:
+            db.session.rollback()
+            refused = str(exc)
+        else:
+            flash(f"{added.code} added to the {financial_year_label(year)} plan", "success")
+            return redirect(url_for("refresh.year_plan", fy=fy))
+    return render_template("refresh/new.html", form=form, fy=fy, label=financial_year_label(year),
+                           refused=refused)
+
+
+@bp.route("/plan/actions/<int:action_id>/retire", methods=["GET", "POST"])
+@roles(*STAFF)
+def retire(action_id: int):
+    action = get_or_404(Action, action_id)
+    require(service.can_manage_plan(current_user))
+    if not service.is_writable(action):
+        abort(403)
+    form = RetireForm()
+    conflict = None
+    refused = None
+    if request.method == "GET":
+        form.version.data = action.version
+    elif form.validate_on_submit():
+        try:
+            service.retire_action(current_user, action, version=form.version.data, reason=form.reason.data)
+            db.session.commit()
+        except ConflictError as exc:
+            db.session.rollback()
+            conflict = exc.current
+            db.session.refresh(conflict)
+        except service.RefreshRefusedError as exc:
+            db.session.rollback()
+            refused = str(exc)
+        else:
+            flash(f"{action.code} retired from the {financial_year_label(action.plan_year)} plan", "success")
+            return redirect(url_for("refresh.year_plan", fy=_slug(action.plan_year)))
+    return render_template("refresh/retire.html", action=action, form=form, conflict=conflict, refused=refused,
+                           fy=_slug(action.plan_year))
+
+
+@bp.route("/plan/year-end/<fy>")
+@signed_in
+def year_end(fy: str):
+    year = _year_or_404(fy)
+    summary = service.year_end(year)
+    return render_template("refresh/year_end.html", summary=summary, years=service.strategy_years())

@@ -1,0 +1,149 @@
+"""The annual refresh's rules: which actions close, which carry forward, when a refresh may run,
+and what an indicator's year-end outturn is.
+
+Pure: no Flask, no SQLAlchemy. Decisions where the strategy is silent:
+
+* Only a partnership status of Complete at the previous year's Q4 closes an action. "No update"
+  is never read as done (it is never shown as green either), so an action nobody reported on in Q4
+  carries forward and the coordinator can retire it if it really finished.
+* An action retired during the previous year is neither closed nor carried: it stays retired.
+* A year is refreshed once, after the previous year's Q4 is locked, before any quarter of the new
+  year is locked (a locked quarter's report must keep its figures), and never behind a later refresh.
+* Outturn: discrete (non-cumulative, quarterly) counts are the year's total; everything else
+  (rates, year-to-date counts, annual measures) is the last quarter reported, normally Q4.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+__all__ = [
+    "Outcome",
+    "Outturn",
+    "RefreshPlan",
+    "outcome_for",
+    "outturn",
+    "parse_financial_year",
+    "plan_refresh",
+    "refusal",
+]
+
+COMPLETE = "complete"
+
+
+class Outcome(StrEnum):
+    """What the refresh does with one action of the previous plan year."""
+
+    CLOSED = "closed"
+    CARRIED_FORWARD = "carried_forward"
+    RETIRED = "retired"
+
+    @property
+    def label(self) -> str:
+        """Words for the page, e.g. "Carried forward"."""
+        return {"closed": "Closed (complete)", "carried_forward": "Carried forward", "retired": "Retired"}[self]
+
+
+def outcome_for(q4_status: str | None, retired: bool = False) -> Outcome:
+    """Closed when the Q4 partnership status is Complete, Retired when it was retired, else carried forward.
+
+    q4_status is a status value ("complete", "green", ..., "no_update") or None (nothing known).
+    """
+    if retired:
+        return Outcome.RETIRED
+    return Outcome.CLOSED if (q4_status or "").lower() == COMPLETE else Outcome.CARRIED_FORWARD
+
+
+@dataclass
+class RefreshPlan:
+    """The previous year's actions sorted by outcome, each list in the order given."""
+
+    closed: list[Hashable] = field(default_factory=list)
+    carried_forward: list[Hashable] = field(default_factory=list)
+    retired: list[Hashable] = field(default_factory=list)
+
+    def outcome_of(self, key: Hashable) -> Outcome | None:
+        for outcome in Outcome:
+            if key in getattr(self, outcome.value):
+                return outcome
+        return None
+
+
+def plan_refresh(actions: Iterable[tuple[Hashable, str | None, bool]]) -> RefreshPlan:
+    """Sort (key, Q4 status, retired) triples into closed, carried forward and retired."""
+    plan = RefreshPlan()
+    for key, status, retired in actions:
+        getattr(plan, outcome_for(status, retired).value).append(key)
+    return plan
+
+
+_FY_RE = re.compile(r"^\s*(?P<start>\d{4})\s*[-/]\s*(?P<end>\d{2}|\d{4})\s*$")
+
+
+def parse_financial_year(text: str) -> int:
+    """The start year of a financial year written "2019-20" (or "2019/20", "2019-2020"); ValueError otherwise."""
+    match = _FY_RE.match(text or "")
+    if match is None:
+        raise ValueError("Enter a financial year like 2019-20")
+    start, end = int(match["start"]), match["end"]
+    expected = start + 1 if len(end) == 4 else (start + 1) % 100
+    if int(end) != expected:
+        raise ValueError("The financial year must be two consecutive years, like 2019-20")
+    return start
+
+
+def refusal(year: int, *, first_year: int, last_year: int, previous_q4_locked: bool,
+            already_refreshed: bool, later_refreshed: bool, new_year_locked: bool) -> str | None:
+    """Why the plan cannot be refreshed for `year` (financial-year start), or None when it can.
+
+    The first year is the seeded plan, so it is never refreshed; checks run in the order a
+    coordinator can act on them.
+    """
+    label = f"{year}/{(year + 1) % 100:02d}"
+    previous = f"{year - 1}/{year % 100:02d}"
+    if year <= first_year or year > last_year:
+        return (f"{label} is not a year that can be refreshed: the strategy's plan starts in "
+                f"{first_year}/{(first_year + 1) % 100:02d} and runs to {last_year}/{(last_year + 1) % 100:02d}.")
+    if already_refreshed:
+        return f"The plan for {label} has already been refreshed. A year is refreshed only once."
+    if later_refreshed:
+        return f"A later year's plan has already been refreshed, so {label} can no longer be refreshed."
+    if not previous_q4_locked:
+        return (f"{previous} Q4 is not locked yet. Sign off and lock {previous} Q4 in the quarterly cycle "
+                f"before refreshing the plan for {label}, so the year's final statuses cannot change.")
+    if new_year_locked:
+        return (f"A quarter of {label} is already locked: refreshing now would change its signed-off report. "
+                "Ask an admin to re-open it first.")
+    return None
+
+
+@dataclass(frozen=True)
+class Outturn:
+    """An indicator's year-end figure: `value` (None when nothing was reported) and how it was reached."""
+
+    value: float | None
+    basis: str  # "Year total", "Year total (Q1, Q2 only)", "Q4 value", "Q3 value (latest reported)", "No value"
+    quarters: tuple[int, ...] = ()  # the quarters the figure rests on
+
+
+def outturn(values: Mapping[int, float | None], *, discrete_count: bool) -> Outturn:
+    """The year-end outturn from one year's quarterly values keyed 1-4 (None or missing = not reported).
+
+    A discrete count sums the quarters reported and says which when some are missing; anything else
+    is the latest quarter reported. Nothing reported gives value None.
+    """
+    reported = tuple(sorted(q for q, v in values.items() if v is not None and 1 <= q <= 4))
+    if not reported:
+        return Outturn(None, "No value")
+    if discrete_count:
+        total = sum(values[q] for q in reported)
+        if reported == (1, 2, 3, 4):
+            return Outturn(total, "Year total", reported)
+        listed = ", ".join(f"Q{q}" for q in reported)
+        return Outturn(total, f"Year total ({listed} only)", reported)
+    last = reported[-1]
+    basis = "Q4 value" if last == 4 else f"Q{last} value (latest reported)"
+    return Outturn(values[last], basis, (last,))

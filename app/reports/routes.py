@@ -1,0 +1,105 @@
+"""Views of the HCSP quarterly report and the board's Excel pack: thin, the service gathers everything."""
+
+import io
+
+from flask import Blueprint, abort, g, jsonify, make_response, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from app.actions import service as actions_service
+from app.extensions import db
+from app.kpis import charts
+from app.kpis.routes import CHART_CSP
+from app.permissions import STAFF, require, signed_in
+from app.quarters import Quarter, QuarterError
+from app.reports import service
+from app.reports.forms import ReportOptionsForm
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _quarter_or_404(slug: str) -> Quarter:
+    try:
+        return actions_service.parse_strategy_quarter(slug)
+    except QuarterError:
+        abort(404)
+
+
+def _audience(default: str) -> str:
+    audience = request.args.get("audience") or default
+    if audience not in service.AUDIENCES:
+        abort(404)
+    return audience
+
+
+def can_export_partnership(user) -> bool:
+    """Only the coordinator (or an admin) takes the unsuppressed pack out of the app."""
+    return user.has_role(*STAFF)
+
+
+@bp.route("")
+@signed_in
+def index():
+    quarter = request.args.get("quarter")
+    if quarter:
+        # The quarter picker is a GET form; it lands on the quarter's own address.
+        target = _quarter_or_404(quarter)
+        return redirect(url_for("reports.report", quarter_slug=target.slug,
+                                audience=_audience(service.PARTNERSHIP)))
+    return redirect(url_for("reports.report", quarter_slug=actions_service.current_quarter().slug))
+
+
+@bp.route("/<quarter_slug>")
+@signed_in
+def report(quarter_slug: str):
+    quarter = _quarter_or_404(quarter_slug)
+    audience = _audience(service.PARTNERSHIP)
+    data = service.report(quarter, audience)
+    form = ReportOptionsForm(request.args, audience=audience)
+    form.quarter.choices = [SelectChoice(q.slug, q.label) for q in actions_service.quarters()]
+    form.quarter.data = quarter.slug
+    descriptions = {
+        line.indicator.code: charts.describe(line.indicator.name, line.indicator.unit, line.indicator.polarity,
+                                             line.chart)
+        for line in data.headline_indicators
+    }
+    return render_template("reports/report.html", report=data, quarter=quarter, form=form,
+                           descriptions=descriptions,
+                           can_export_partnership=can_export_partnership(current_user))
+
+
+@bp.route("/<quarter_slug>/pack.xlsx")
+@signed_in
+def pack(quarter_slug: str):
+    quarter = _quarter_or_404(quarter_slug)
+    audience = _audience(service.PUBLISHED)
+    if audience == service.PARTNERSHIP:
+        require(can_export_partnership(current_user))
+    content = service.build(quarter, audience, actor=current_user)
+    db.session.commit()  # the partnership export's audit event
+    return send_file(io.BytesIO(content), mimetype=XLSX, as_attachment=True,
+                     download_name=f"hcsp-pack-{quarter.slug}-{audience}.xlsx")
+
+
+@bp.route("/<quarter_slug>/indicators.json")
+@signed_in
+def indicators_json(quarter_slug: str):
+    quarter = _quarter_or_404(quarter_slug)
+    return jsonify(service.as_json(service.report(quarter, _audience(service.PUBLISHED))))
+
+
+@bp.route("/<quarter_slug>/charts/<code>.svg")
+@signed_in
+def chart(quarter_slug: str, code: str):
+    quarter = _quarter_or_404(quarter_slug)
+    data = service.report(quarter, _audience(service.PARTNERSHIP))
+    line = service.chart_points(data, code)
+    if line is None:
+        abort(404)
+    response = make_response(charts.chart_svg(line.indicator.name, line.indicator.unit, line.chart))
+    response.mimetype = "image/svg+xml"
+    g.csp_override = CHART_CSP
+    return response
+

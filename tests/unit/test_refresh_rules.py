@@ -1,0 +1,92 @@
+"""The annual refresh's rules as tables: which actions close or carry forward, when a refresh may run,
+how a year is written, and what an indicator's outturn is."""
+
+import pytest
+
+from app.refresh.rules import Outcome, outcome_for, outturn, parse_financial_year, plan_refresh, refusal
+
+
+@pytest.mark.parametrize("status, retired, expected", [
+    ("complete", False, Outcome.CLOSED),
+    ("COMPLETE", False, Outcome.CLOSED),
+    ("green", False, Outcome.CARRIED_FORWARD),
+    ("amber", False, Outcome.CARRIED_FORWARD),
+    ("red", False, Outcome.CARRIED_FORWARD),
+    ("no_update", False, Outcome.CARRIED_FORWARD),  # nothing said is never read as done
+    (None, False, Outcome.CARRIED_FORWARD),
+    ("", False, Outcome.CARRIED_FORWARD),
+    ("complete", True, Outcome.RETIRED),  # a retired action stays retired whatever was last said
+    ("red", True, Outcome.RETIRED),
+    (None, True, Outcome.RETIRED),
+])
+def test_outcome_for(status, retired, expected):
+    assert outcome_for(status, retired) is expected
+
+
+def test_plan_refresh_sorts_in_the_order_given():
+    plan = plan_refresh([("A1", "complete", False), ("A2", "amber", False), ("A3", None, False),
+                         ("B1", "complete", False), ("B2", "green", True)])
+    assert plan.closed == ["A1", "B1"]
+    assert plan.carried_forward == ["A2", "A3"]
+    assert plan.retired == ["B2"]
+    assert plan.outcome_of("A3") is Outcome.CARRIED_FORWARD and plan.outcome_of("Z9") is None
+
+
+def test_plan_refresh_of_nothing():
+    plan = plan_refresh([])
+    assert (plan.closed, plan.carried_forward, plan.retired) == ([], [], [])
+
+
+@pytest.mark.parametrize("text, year", [
+    ("2019-20", 2019), ("2019/20", 2019), (" 2019-2020 ", 2019), ("2099-00", 2099), ("2021-22", 2021),
+])
+def test_parse_financial_year(text, year):
+    assert parse_financial_year(text) == year
+
+
+@pytest.mark.parametrize("text", ["2019", "2019-21", "2019-2021", "19-20", "", "2019-20-Q1", "abcd-ef"])
+def test_parse_financial_year_refuses(text):
+    with pytest.raises(ValueError):
+        parse_financial_year(text)
+
+
+OK = {"first_year": 2018, "last_year": 2021, "previous_q4_locked": True, "already_refreshed": False,
+      "later_refreshed": False, "new_year_locked": False}
+
+
+@pytest.mark.parametrize("year, changes, expected", [
+    (2019, {}, None),
+    (2021, {}, None),
+    (2018, {}, "is not a year that can be refreshed"),  # the seeded plan
+    (2022, {}, "is not a year that can be refreshed"),  # after the strategy
+    (2019, {"previous_q4_locked": False}, "2018/19 Q4 is not locked yet"),
+    (2019, {"already_refreshed": True}, "has already been refreshed"),
+    (2019, {"already_refreshed": True, "previous_q4_locked": False}, "has already been refreshed"),
+    (2019, {"later_refreshed": True}, "A later year's plan has already been refreshed"),
+    (2019, {"new_year_locked": True}, "is already locked"),
+    (2020, {"previous_q4_locked": False, "new_year_locked": True}, "2019/20 Q4 is not locked yet"),
+])
+def test_refusal(year, changes, expected):
+    reason = refusal(year, **(OK | changes))
+    if expected is None:
+        assert reason is None
+    else:
+        assert expected in reason
+
+
+@pytest.mark.parametrize("values, discrete, value, basis", [
+    ({1: 10, 2: 12, 3: 8, 4: 5}, True, 35, "Year total"),
+    ({1: 10, 2: None, 3: 8}, True, 18, "Year total (Q1, Q3 only)"),
+    ({4: 3}, True, 3, "Year total (Q4 only)"),
+    ({1: 0, 2: 0, 3: 0, 4: 0}, True, 0, "Year total"),  # zero is reported, not missing
+    ({1: 70.0, 2: 75.0, 3: 72.5, 4: 77.0}, False, 77.0, "Q4 value"),
+    ({1: 70.0, 2: 75.0, 3: 72.5}, False, 72.5, "Q3 value (latest reported)"),
+    ({1: 70.0, 3: None}, False, 70.0, "Q1 value (latest reported)"),
+    ({}, True, None, "No value"),
+    ({1: None, 4: None}, False, None, "No value"),
+    ({5: 9}, True, None, "No value"),  # not a quarter
+])
+def test_outturn(values, discrete, value, basis):
+    result = outturn(values, discrete_count=discrete)
+    assert result.value == value
+    assert result.basis == basis
