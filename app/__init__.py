@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from app.config import config_for_environment, finalise
 from app.extensions import csrf, db, htmx, login_manager, migrate
+from app.security import register_security
 
 
 def create_app(config: type | dict | None = None) -> Flask:
@@ -53,6 +54,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     _register_models()
     _register_blueprints(app)
     _register_request_hooks(app)
+    register_security(app)
     _register_error_pages(app)
     _register_template_helpers(app)
 
@@ -119,24 +121,6 @@ def _register_request_hooks(app: Flask) -> None:
         session["last_seen"] = now
         session.permanent = True
         return None
-
-    @app.after_request
-    def security_headers(response):
-        nonce = g.get("csp_nonce", "")
-        # A view may narrow the policy for its own response (the indicator chart's SVG).
-        response.headers["Content-Security-Policy"] = g.get("csp_override") or (
-            "default-src 'self'; "
-            f"script-src 'self' 'nonce-{nonce}'; "
-            "style-src 'self'; img-src 'self' data:; font-src 'self'; "
-            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-        )
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "same-origin"
-        if current_user.is_authenticated:
-            # Pages carry sensitive casework figures: never keep them in shared caches or history.
-            response.headers["Cache-Control"] = "no-store"
-        return response
 
 
 def _register_error_pages(app: Flask) -> None:
