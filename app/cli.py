@@ -20,6 +20,9 @@ def register_cli(app: Flask) -> None:
     from app.reports.cli import register_reports_cli
 
     register_reports_cli(app)
+    from app.backup.cli import register_backup_cli
+
+    register_backup_cli(app)
 
     @app.cli.command("seed")
     @click.option("--demo", is_flag=True, help="Also add demonstration users and a year of demo updates.")
