@@ -38,6 +38,9 @@ class Config:
     # Base URL used in emails and CLI output, where there is no request.
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
 
+    # The JSON-lines application log on stderr (app/security.py): DEBUG, INFO, WARNING or ERROR.
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+
     # Outbound mail (reminders). No MAIL_HOST means print mail to the console.
     MAIL_HOST = os.environ.get("MAIL_HOST", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

@@ -110,8 +110,8 @@ def written(app, make_user, agency_named):
                                 commentary="Refuge places short this quarter\r\nsecond line",
                                 mitigation="Spot purchase agreed", sub_statuses={}, submit=True)
     indicator = kpi_service.indicator_by_code("DV03")
-    kpi_service.save_value(coordinator, indicator, quarter, version=_version(indicator, quarter), value=3.0, numerator=None,
-                           denominator=None, note="Provisional police figure", provisional=True)
+    kpi_service.save_value(coordinator, indicator, quarter, version=_version(indicator, quarter), value=3.0,
+                           numerator=None, denominator=None, note="Provisional police figure", provisional=True)
     kpi_service.set_target(coordinator, kpi_service.indicator_by_code("DV04"), 2019, value=80.0, profile=None,
                            lower=None, upper=None, tolerance=None, note="Agreed by the HCSP")
     period = cycle_service.period_for(Q4_2018)
@@ -155,7 +155,8 @@ def test_restore_refuses_a_database_with_data_unless_forced(app, written, tmp_pa
 
     # A change after the backup, which a refused restore must leave alone and a forced one undoes.
     indicator = kpi_service.indicator_by_code("DV03")
-    kpi_service.save_value(db.session.get(User, coordinator_id), indicator, Quarter(2019, 2), version=_version(indicator, Quarter(2019, 2)),
+    later = Quarter(2019, 2)
+    kpi_service.save_value(db.session.get(User, coordinator_id), indicator, later, version=_version(indicator, later),
                            value=7.0, numerator=None, denominator=None, note="After the backup", provisional=False)
     db.session.commit()
     changed = snapshot()

@@ -173,3 +173,23 @@ def test_long_fields_are_capped(client, capsys):
     line = _access(_lines(capsys), "long-path-01")
     assert len(line["path"]) <= 303 and len(line["user_agent"]) <= 303
     assert len(line["message"]) <= 2003
+
+
+def test_a_server_error_is_logged_as_one_json_line_with_its_traceback_and_request_id(app, capsys):
+    from app.permissions import public
+
+    @public
+    def broken():
+        raise RuntimeError("boom\r\n" + '{"level": "INFO", "logger": "app.forged"}')
+
+    app.add_url_rule("/broken-for-test", "broken_for_test", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: the 500 page, not a test-client raise
+    capsys.readouterr()
+    response = app.test_client().get("/broken-for-test", headers={"X-Request-ID": "server-error-01"})
+    assert response.status_code == 500 and response.headers["X-Request-ID"] == "server-error-01"
+    lines = _lines(capsys)
+    errors = [line for line in lines if line["level"] == "ERROR"]
+    assert len(errors) == 1 and errors[0]["request_id"] == "server-error-01"
+    assert "RuntimeError: boom\r\n" in errors[0]["exception"]
+    assert _access(lines, "server-error-01")["status"] == 500
+    assert all(line["logger"] != "app.forged" for line in lines)
