@@ -40,6 +40,10 @@ _REQUIRED_CSP = {"object-src": "'none'", "base-uri": "'none'", "frame-ancestors"
 MAX_MESSAGE = 2000
 MAX_FIELD = 300
 
+# Refused requests (a failed CSRF check, a missing sign-in, a forbidden object) are logged as warnings,
+# so monitoring can alert on access-control failures (ASVS V7.2) without reading every line.
+_SECURITY_STATUSES = {400, 401, 403}
+
 _STANDARD_RECORD_KEYS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
@@ -169,7 +173,8 @@ def register_security(app: Flask) -> None:
         if request_id:
             headers[REQUEST_ID_HEADER] = request_id
         started = g.get("request_started")
-        access_log.info(
+        access_log.log(
+            logging.WARNING if response.status_code in _SECURITY_STATUSES else logging.INFO,
             "%s %s %s",
             request.method,
             _cap(request.path),

@@ -193,3 +193,18 @@ def test_a_server_error_is_logged_as_one_json_line_with_its_traceback_and_reques
     assert "RuntimeError: boom\r\n" in errors[0]["exception"]
     assert _access(lines, "server-error-01")["status"] == 500
     assert all(line["logger"] != "app.forged" for line in lines)
+
+
+@pytest.mark.parametrize(("path", "method", "status", "level"), [
+    ("/audit/", "get", 403, "WARNING"),  # a lead may not read the audit trail
+    ("/sign-in", "post", 400, "WARNING"),  # no CSRF token
+    ("/no-such-page", "get", 404, "INFO"),
+    ("/dashboard", "get", 200, "INFO"),
+])
+def test_refused_requests_are_logged_as_warnings(login, capsys, path, method, status, level):
+    client = login("lead")
+    capsys.readouterr()
+    response = getattr(client, method)(path, headers={"X-Request-ID": "level-test-01"})
+    assert response.status_code == status
+    line = _access(_lines(capsys), "level-test-01")
+    assert (line["status"], line["level"]) == (status, level)
