@@ -1,10 +1,12 @@
 """The backup and restore commands: thin wrappers over app.backup.service, on the app's own engine."""
 
 import logging
+import sqlite3
 from pathlib import Path
 
 import click
 from flask import Flask
+from sqlalchemy.exc import OperationalError
 
 from app.backup import service
 from app.backup.service import BackupError
@@ -23,6 +25,8 @@ def register_backup_cli(app: Flask) -> None:
             summary = service.backup(db.engine, output)
         except BackupError as exc:
             raise click.ClickException(str(exc)) from None
+        except (OperationalError, sqlite3.Error) as exc:
+            raise click.ClickException(f"Cannot reach the database: {getattr(exc, 'orig', exc)}") from None
         log.info("backup written", extra={"file": str(output), "database": summary.kind, "size": summary.size,
                                           "revision": summary.revision, "counts": summary.counts})
         click.echo(f"Backed up the {summary.kind} database (revision {summary.revision}) to {output} "
@@ -38,6 +42,8 @@ def register_backup_cli(app: Flask) -> None:
             summary = service.restore(db.engine, file, force=force)
         except BackupError as exc:
             raise click.ClickException(str(exc)) from None
+        except (OperationalError, sqlite3.Error) as exc:
+            raise click.ClickException(f"Cannot reach the database: {getattr(exc, 'orig', exc)}") from None
         log.info("backup restored", extra={"file": str(file), "database": summary.kind, "forced": force,
                                            "revision": summary.revision, "counts": summary.counts})
         click.echo(f"Restored the {summary.kind} database from {file} (revision {summary.revision}): "

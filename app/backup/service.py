@@ -61,8 +61,11 @@ class Summary:
 
 def file_kind(path: Path) -> str:
     """'sqlite', 'postgresql' (a pg_dump custom-format file) or 'unknown', from the file's first bytes."""
-    with open(path, "rb") as handle:
-        head = handle.read(len(SQLITE_MAGIC))
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise BackupError(f"{path} cannot be read ({exc.strerror}).") from None
     if head.startswith(SQLITE_MAGIC):
         return "sqlite"
     if head.startswith(PGDUMP_MAGIC):

@@ -274,3 +274,14 @@ def test_backup_files_are_private_even_under_a_permissive_umask(app, tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "b.backup").stat().st_mode) == 0o600
+
+
+def test_an_unreachable_database_is_a_message_not_a_traceback(tmp_path):
+    from app import create_app
+    from tests.conftest import _config
+
+    unreachable = create_app(_config(f"sqlite:///{tmp_path}/no/such/folder/vawg.db"))
+    result = unreachable.test_cli_runner().invoke(args=["backup", "--output", str(tmp_path / "b.backup")])
+    assert result.exit_code == 1
+    assert "Cannot reach the database: unable to open database file" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "b.backup").exists()
