@@ -423,7 +423,9 @@ def test_chart_is_an_svg_with_its_own_narrow_csp(app, login):
     assert response.status_code == 200
     assert response.mimetype == "image/svg+xml"
     assert response.get_data(as_text=True).lstrip().startswith("<?xml")
-    assert response.headers["Content-Security-Policy"] == "default-src 'none'; style-src 'unsafe-inline'"
+    assert response.headers["Content-Security-Policy"] == (
+        "default-src 'none'; style-src 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    )
     page = login("viewer").get("/indicators/DV04")
     assert "unsafe-inline" not in page.headers["Content-Security-Policy"]
     assert "Latest: 80.0% in 2019/20 Q1 against a target of 77.0% (rating: Green)" in page.get_data(
