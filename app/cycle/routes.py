@@ -39,7 +39,6 @@ def _forbidden(message: str):
 @roles(*READERS)
 def periods():
     rows = [(p, service.status_of(p)) for p in service.periods()]
-    db.session.commit()  # periods created with their default dates
     return render_template("cycle/periods.html", rows=rows)
 
 
@@ -83,9 +82,7 @@ def _period_page(
 @roles(*READERS)
 def period(quarter_slug: str):
     quarter = _quarter_or_404(quarter_slug)
-    page = _period_page(quarter)
-    db.session.commit()  # the period row, if this is its first visit
-    return page
+    return _period_page(quarter)
 
 
 @bp.route("/<quarter_slug>/dates", methods=["POST"])
