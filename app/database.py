@@ -71,7 +71,9 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")  # milliseconds a writer waits for another to finish
+    # Milliseconds a request waits for the write lock: write requests hold it whole (below), so a
+    # busy moment on a slow machine must not turn into "database is locked".
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
     dbapi_connection.isolation_level = None  # the driver stops managing transactions: we BEGIN
 

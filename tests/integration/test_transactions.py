@@ -98,10 +98,12 @@ WRITES = {
                     "submit_update": "1"})),
     "first value of an indicator": (
         "police_lead", None,
-        lambda c: ("POST", f"/indicators/DV01/values/{Q.slug}", {"DV01-value": "12", "DV01-note": "", "DV01-version": "0"})),
+        lambda c: ("POST", f"/indicators/DV01/values/{Q.slug}",
+                   {"DV01-value": "12", "DV01-note": "", "DV01-version": "0"})),
     "changed value of an indicator": (
         "police_lead", lambda c: _value(c["police_lead"]),
-        lambda c: ("POST", f"/indicators/DV01/values/{Q.slug}", {"DV01-value": "13", "DV01-note": "", "DV01-version": "1"})),
+        lambda c: ("POST", f"/indicators/DV01/values/{Q.slug}",
+                   {"DV01-value": "13", "DV01-note": "", "DV01-version": "1"})),
     "a target": (
         "coordinator", None,
         lambda c: ("POST", "/indicators/DV06/targets/2019-20",
@@ -171,10 +173,7 @@ def test_a_failed_audit_write_leaves_nothing_behind(login, make_user, agency_nam
     before = snapshot()
 
     request.getfixturevalue("failing_audit")
-    if method == "POST":
-        response = client.post(url, data={**data, "csrf_token": token})
-    else:
-        response = client.get(url)
+    response = client.post(url, data={**data, "csrf_token": token}) if method == "POST" else client.get(url)
 
     assert response.status_code == 500, "the write reached its audit event"
     db.session.rollback()
