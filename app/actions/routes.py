@@ -12,7 +12,7 @@ from app.auth import service as auth_service
 from app.auth.models import Agency, Role
 from app.errors import ConflictError
 from app.extensions import db
-from app.permissions import can_write_action_update, require, roles, signed_in
+from app.permissions import can_see_return, can_write_action_update, require, roles, signed_in
 from app.quarters import Quarter, QuarterError
 from app.web import get_or_404, render_page_or_fragment, wants_fragment
 
@@ -140,9 +140,7 @@ def dashboard():
 @signed_in
 def action_page(action_id: int):
     action = get_or_404(Action, action_id)
-    # Drafts are work in progress: only the agency writing one sees it before it is submitted.
-    history = [u for u in service.history(action)
-               if u.is_submitted or u.agency_id == current_user.agency_id]
+    history = [u for u in service.history(action) if can_see_return(current_user, u.state, u.agency_id)]
     by_quarter: dict[Quarter, list] = {}
     for upd in history:
         by_quarter.setdefault(upd.period, []).append(upd)
