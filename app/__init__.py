@@ -49,6 +49,10 @@ def create_app(config: type | dict | None = None) -> Flask:
     login_manager.session_protection = "strong"
 
     _register_models()
+    from app.web import IdConverter, refuse_control_characters_in_query
+
+    app.url_map.converters["int"] = IdConverter  # before the blueprints: every <int:id> is bounded
+    app.before_request(refuse_control_characters_in_query)
     _register_blueprints(app)
     _register_request_hooks(app)
     _register_error_pages(app)

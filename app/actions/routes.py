@@ -14,7 +14,7 @@ from app.errors import ConflictError
 from app.extensions import db
 from app.permissions import can_see_return, can_write_action_update, require, roles, signed_in
 from app.quarters import Quarter, QuarterError
-from app.web import get_or_404, render_page_or_fragment, wants_fragment
+from app.web import get_or_404, positive_int, render_page_or_fragment, wants_fragment
 
 bp = Blueprint("actions", __name__)
 
@@ -120,7 +120,7 @@ def dashboard():
         SelectChoice(s.value, "No update yet" if s is Status.NO_UPDATE else s.label) for s in STATUS_ORDER
     ] + [SelectChoice("overdue", "Overdue")]
     objective = form.objective.data if form.objective.data in {o.code for o in objectives} else None
-    agency_id = int(form.agency.data) if (form.agency.data or "").isdigit() else None
+    agency_id = positive_int(form.agency.data)  # bounded: an id past 64 bits is no agency
     status_values = {s.value for s in STATUS_ORDER} | {"overdue"}
     status = form.status.data if form.status.data in status_values else None
     board = service.dashboard(quarter, objective=objective, agency_id=agency_id, status=status)
