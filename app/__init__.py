@@ -9,8 +9,6 @@ from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from app.config import config_for_environment, finalise
 from app.extensions import csrf, db, htmx, login_manager, migrate
@@ -52,6 +50,10 @@ def create_app(config: type | dict | None = None) -> Flask:
     login_manager.session_protection = "strong"
 
     _register_models()
+    from app.web import IdConverter, refuse_control_characters_in_query
+
+    app.url_map.converters["int"] = IdConverter  # before the blueprints: every <int:id> is bounded
+    app.before_request(refuse_control_characters_in_query)
     _register_blueprints(app)
     _register_request_hooks(app)
     register_security(app)
@@ -94,17 +96,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(refresh_bp)
 
 
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    # SQLite leaves foreign keys off by default; WAL lets readers carry on while one request writes.
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")  # milliseconds
-        cursor.close()
-
-
 def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def idle_timeout():
@@ -140,8 +131,13 @@ def _register_error_pages(app: Flask) -> None:
                                                    "Check the address, or go back to the dashboard."))
     app.register_error_handler(405, lambda e: page(405, "That is not allowed here",
                                                    "Go back and use the buttons on the page."))
-    app.register_error_handler(500, lambda e: page(500, "Sorry, there is a problem with the service",
-                                                   "Try again later. Nothing you entered was half-saved."))
+    @app.errorhandler(500)
+    def server_error(error):
+        # The failed request's transaction is undone before the page is drawn: the page reads the
+        # signed-in user, and a session left mid-failure would raise again instead of answering.
+        db.session.rollback()
+        return page(500, "Sorry, there is a problem with the service",
+                    "Try again later. Nothing you entered was half-saved.")
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -2,7 +2,8 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -47,3 +48,52 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# --- SQLite transactions ---------------------------------------------------------------------------
+# pysqlite, left to itself, emits no BEGIN before a SELECT or a SAVEPOINT, so a request whose first
+# write sits inside `begin_nested()` committed that write on its own when the savepoint was released,
+# and a later failure (the audit event) could not undo it. SQLAlchemy's documented pysqlite recipe
+# ("Serializable isolation / Savepoints / Transactional DDL"): take transaction control away from
+# the driver and emit BEGIN ourselves, so every SQLAlchemy transaction is a real SQLite transaction.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _is_sqlite(dbapi_connection) -> bool:
+    return type(dbapi_connection).__module__.startswith("sqlite3")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_connect(dbapi_connection, _record) -> None:
+    if not _is_sqlite(dbapi_connection):
+        return
+    # Foreign keys are off by default; WAL lets readers carry on while one request writes.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # Milliseconds a request waits for the write lock: write requests hold it whole (below), so a
+    # busy moment on a slow machine must not turn into "database is locked".
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+    dbapi_connection.isolation_level = None  # the driver stops managing transactions: we BEGIN
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn) -> None:
+    if conn.dialect.name != "sqlite":
+        return
+    # On the driver's connection, below SQLAlchemy's cursor events: starting a transaction is not a
+    # query, and the tests that count a page's queries must not count it.
+    conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if _write_request() else "BEGIN")
+
+
+def _write_request() -> bool:
+    """True inside a request that may write (POST and the like).
+
+    Such a request takes SQLite's write lock when its transaction starts, so two writers are
+    serialised whole: a save cannot read "not locked" while a lock of the quarter is committing
+    (PostgreSQL gets the same from the period's row lock, see app.cycle.service.ensure_unlocked).
+    """
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method not in SAFE_METHODS

@@ -75,3 +75,14 @@ def can_write_indicator_value(user: User, indicator) -> bool:
 def can_set_targets(user: User) -> bool:
     """Targets are agreed by the HCSP and entered by the coordinator (or an admin on their behalf)."""
     return user.has_role(Role.COORDINATOR, Role.ADMIN)
+
+
+def can_export_partnership(user: User) -> bool:
+    """Only the coordinator (or an admin) takes the partnership's true figures out of the app."""
+    return user.has_role(*STAFF)
+
+
+def can_see_return(user: User, state: str, agency_id: int) -> bool:
+    """A draft (an update or value not yet submitted, or returned for changes) is work in progress:
+    only the agency writing it sees it, wherever it appears. Once submitted, everyone signed in does."""
+    return state != "draft" or user.agency_id == agency_id

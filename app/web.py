@@ -1,7 +1,8 @@
 """Small helpers shared by the views: fragment-or-page rendering and 404 loading."""
 
-from flask import abort, make_response, render_template
+from flask import abort, make_response, render_template, request
 from flask_htmx import HTMX
+from werkzeug.routing import IntegerConverter
 
 from app.extensions import db, htmx
 
@@ -29,3 +30,37 @@ def get_or_404(model, ident):
     if obj is None:
         abort(404)
     return obj
+
+
+INT_COLUMN_MAX = 2**31 - 1  # the largest id an INTEGER primary key holds (PostgreSQL and SQLite alike)
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route, bounded to what an id column holds: a larger number is a 404.
+
+    Unbounded, 2^64 in a URL reached the database and failed there with a server error.
+    """
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("max", INT_COLUMN_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+def positive_int(text: str | None, maximum: int = INT_COLUMN_MAX) -> int | None:
+    """A query parameter as a whole number from 1 to `maximum`; None for anything else."""
+    text = (text or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(maximum)):
+        return None
+    value = int(text)
+    return value if 1 <= value <= maximum else None
+
+
+def refuse_control_characters_in_query() -> None:
+    """Before every request: a query parameter with a NUL or other control character is a 400.
+
+    Forms refuse them with a message by the field (app.forms); a query string is typed by no one,
+    and PostgreSQL fails with a server error on a NUL in a text comparison.
+    """
+    for values in request.args.listvalues():
+        if any(not value.isprintable() for value in values):
+            abort(400)

@@ -1,12 +1,12 @@
 """Forms of the actions feature. Forms validate; they never write."""
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.actions.rollup import SUBMITTABLE, Status
+from app.forms import FlaskForm  # refuses control characters and oversized numbers
 
 TEXT_LIMIT = 4000  # characters: about a page of A4, as long as the HCSP report can carry
 

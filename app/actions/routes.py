@@ -12,9 +12,9 @@ from app.auth import service as auth_service
 from app.auth.models import Agency, Role
 from app.errors import ConflictError
 from app.extensions import db
-from app.permissions import can_write_action_update, require, roles, signed_in
+from app.permissions import can_see_return, can_write_action_update, require, roles, signed_in
 from app.quarters import Quarter, QuarterError
-from app.web import get_or_404, render_page_or_fragment, wants_fragment
+from app.web import get_or_404, positive_int, render_page_or_fragment, wants_fragment
 
 bp = Blueprint("actions", __name__)
 
@@ -120,7 +120,7 @@ def dashboard():
         SelectChoice(s.value, "No update yet" if s is Status.NO_UPDATE else s.label) for s in STATUS_ORDER
     ] + [SelectChoice("overdue", "Overdue")]
     objective = form.objective.data if form.objective.data in {o.code for o in objectives} else None
-    agency_id = int(form.agency.data) if (form.agency.data or "").isdigit() else None
+    agency_id = positive_int(form.agency.data)  # bounded: an id past 64 bits is no agency
     status_values = {s.value for s in STATUS_ORDER} | {"overdue"}
     status = form.status.data if form.status.data in status_values else None
     board = service.dashboard(quarter, objective=objective, agency_id=agency_id, status=status)
@@ -140,9 +140,7 @@ def dashboard():
 @signed_in
 def action_page(action_id: int):
     action = get_or_404(Action, action_id)
-    # Drafts are work in progress: only the agency writing one sees it before it is submitted.
-    history = [u for u in service.history(action)
-               if u.is_submitted or u.agency_id == current_user.agency_id]
+    history = [u for u in service.history(action) if can_see_return(current_user, u.state, u.agency_id)]
     by_quarter: dict[Quarter, list] = {}
     for upd in history:
         by_quarter.setdefault(upd.period, []).append(upd)

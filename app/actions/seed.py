@@ -28,10 +28,11 @@ class SeedResult:
     actions: int = 0
     sub_actions: int = 0
     leads: int = 0
+    periods: int = 0
 
     def __str__(self) -> str:
         return (f"added {self.agencies} agencies, {self.objectives} objectives, {self.actions} actions, "
-                f"{self.sub_actions} sub-actions, {self.leads} action leads")
+                f"{self.sub_actions} sub-actions, {self.leads} action leads, {self.periods} reporting periods")
 
 
 def read_plan(path: Path = PLAN_FILE) -> dict:
@@ -109,4 +110,8 @@ def load_plan(path: Path = PLAN_FILE) -> SeedResult:
             db.session.add(action)
             result.actions += 1
     db.session.flush()
+    # Every quarter's reporting period exists from the start, so reading a page never has to create one.
+    from app.cycle.service import ensure_periods
+
+    result.periods = ensure_periods()
     return result

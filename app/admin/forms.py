@@ -1,6 +1,5 @@
 """Forms for managing users, agencies and settings."""
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovRadioInput,
@@ -22,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length
 
 from app.auth.models import Role
+from app.forms import FlaskForm  # refuses control characters and oversized numbers
 
 
 def strip(value: str | None) -> str | None:

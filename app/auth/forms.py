@@ -1,7 +1,8 @@
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
+
+from app.forms import FlaskForm  # refuses control characters and oversized numbers
 
 
 class LoginForm(FlaskForm):

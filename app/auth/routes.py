@@ -21,7 +21,10 @@ def load_user(user_id: str) -> User | None:
 
 def _safe_next(target: str | None) -> str:
     # Only follow same-site paths, so a crafted link cannot bounce a user to another site after sign-in.
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    # Control characters (a CRLF would split the Location header) and backslashes (which browsers
+    # read as "/", so "/\\evil" is another site) are refused too.
+    if (target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc
+            and target.isprintable() and "\\" not in target):
         return target
     return url_for("main.home")
 

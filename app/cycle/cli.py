@@ -34,8 +34,9 @@ def register_cycle_cli(app: Flask) -> None:
         public_url = current_app.config["PUBLIC_URL"]
         # Links are built with url_for, which needs a request; this one stands for PUBLIC_URL.
         with current_app.test_request_context("/"):
+            if service.ensure_periods():  # a reminder is recorded against its period's row
+                db.session.commit()
             reminders = service.due_reminders(today)
-            db.session.commit()  # periods created with default dates
             sent = failed = 0
             for reminder in reminders:
                 try:

@@ -1,12 +1,12 @@
 """Forms of the quarterly cycle. Forms validate; they never write."""
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput, GovSubmitInput, GovTextArea
 from wtforms import DateField, HiddenField, IntegerField, RadioField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from app.cycle.service import REASON_LIMIT
+from app.forms import FlaskForm  # refuses control characters and oversized numbers
 
 _VERSION = [InputRequired("The form is missing its version: reload the page")]
 

@@ -11,7 +11,7 @@ from app.cycle.forms import LockForm, PeriodDatesForm, ReopenForm, ReviewForm
 from app.errors import ConflictError, QuarterLockedError
 from app.extensions import db
 from app.kpis.models import Indicator, IndicatorValue
-from app.permissions import STAFF, roles
+from app.permissions import STAFF, can_see_return, roles
 from app.quarters import Quarter, QuarterError
 from app.web import get_or_404, render_page_or_fragment, wants_fragment
 
@@ -39,7 +39,6 @@ def _forbidden(message: str):
 @roles(*READERS)
 def periods():
     rows = [(p, service.status_of(p)) for p in service.periods()]
-    db.session.commit()  # periods created with their default dates
     return render_template("cycle/periods.html", rows=rows)
 
 
@@ -83,9 +82,7 @@ def _period_page(
 @roles(*READERS)
 def period(quarter_slug: str):
     quarter = _quarter_or_404(quarter_slug)
-    page = _period_page(quarter)
-    db.session.commit()  # the period row, if this is its first visit
-    return page
+    return _period_page(quarter)
 
 
 @bp.route("/<quarter_slug>/dates", methods=["POST"])
@@ -264,6 +261,8 @@ def review(quarter_slug: str, kind: str, item_id: int):
         saved_message=None,
         can_accept=service.can_accept(current_user, item),
         locked=service.is_locked(quarter),
+        # A draft's content stays with its agency, here as on the action page (issue 9 B).
+        can_see=can_see_return(current_user, item.state, subject["agency"].id),
     )
 
 

@@ -12,7 +12,6 @@ from datetime import date, datetime
 
 from flask import url_for
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
 
 from app.actions import service as actions_service
@@ -47,27 +46,58 @@ def _find_period(quarter: Quarter) -> ReportingPeriod | None:
     )
 
 
-def period_for(quarter: Quarter) -> ReportingPeriod:
-    """The quarter's reporting period, created with the default dates if it has none yet (flushes only)."""
-    found = _find_period(quarter)
-    if found is not None:
-        return found
+def _default_period(quarter: Quarter) -> ReportingPeriod:
+    """A period with the default dates, not added to the session."""
     opens_on, deadline = rules.default_dates(quarter)
-    period = ReportingPeriod(year=quarter.year, quarter=quarter.number, opens_on=opens_on, deadline=deadline, version=1)
-    try:
-        with db.session.begin_nested():
-            db.session.add(period)
-            db.session.flush()
-    except IntegrityError:
-        # Another request created it between our read and our insert.
-        return _find_period(quarter)
+    return ReportingPeriod(year=quarter.year, quarter=quarter.number, opens_on=opens_on, deadline=deadline, version=1)
+
+
+def period_for(quarter: Quarter) -> ReportingPeriod:
+    """The quarter's reporting period; read only.
+
+    The seed creates every strategy quarter's period, so reading a page never writes. A quarter
+    somehow without one gets an unsaved period with the default dates; the first write to the
+    quarter (`period_to_write`) creates the row.
+    """
+    return _find_period(quarter) or _default_period(quarter)
+
+
+def ensure_periods() -> int:
+    """Create the missing periods of every strategy quarter, with the default dates (flushes); how many."""
+    existing = {p.period for p in db.session.scalars(select(ReportingPeriod))}
+    missing = [_default_period(q) for q in actions_service.quarters() if q not in existing]
+    db.session.add_all(missing)
+    db.session.flush()
+    return len(missing)
+
+
+def period_to_write(quarter: Quarter) -> ReportingPeriod:
+    """The quarter's period, locked for the rest of this transaction, created if missing (flushes).
+
+    Every write to a quarter and the lock itself go through here, so they are serialised on the
+    period's row: on PostgreSQL the row lock (SELECT ... FOR UPDATE) makes a save wait while the
+    quarter is being locked, and read the lock once it is committed; on SQLite a write request holds
+    the database's write lock from its first statement (app.database), which serialises them whole.
+    """
+    query = (
+        select(ReportingPeriod)
+        .where(ReportingPeriod.year == quarter.year, ReportingPeriod.quarter == quarter.number)
+        # OF: the joined `locked_by` is an outer join, which PostgreSQL will not lock.
+        .with_for_update(of=ReportingPeriod)
+        .execution_options(populate_existing=True)
+    )
+    period = db.session.scalar(query)
+    if period is None:
+        db.session.add(_default_period(quarter))
+        db.session.flush()
+        period = db.session.scalar(query)
     return period
 
 
 def periods() -> list[ReportingPeriod]:
-    """Every strategy quarter's period, oldest first, creating the missing ones with default dates."""
+    """Every strategy quarter's period, oldest first; read only (see `period_for`)."""
     existing = {p.period: p for p in db.session.scalars(select(ReportingPeriod))}
-    return [existing.get(q) or period_for(q) for q in actions_service.quarters()]
+    return [existing.get(q) or _default_period(q) for q in actions_service.quarters()]
 
 
 def is_locked(quarter: Quarter) -> bool:
@@ -84,10 +114,16 @@ def locked_at(quarter: Quarter) -> datetime | None:
     )
 
 
-def ensure_unlocked(quarter: Quarter) -> None:
-    """Raise QuarterLockedError if `quarter` is locked; every write to a quarter's returns calls it first."""
-    if is_locked(quarter):
+def ensure_unlocked(quarter: Quarter) -> ReportingPeriod:
+    """Raise QuarterLockedError if `quarter` is locked; every write to a quarter's returns calls it first.
+
+    It takes the period's row lock (`period_to_write`) and holds it until the transaction ends, so a
+    lock of the quarter cannot commit between this check and the write.
+    """
+    period = period_to_write(quarter)
+    if period.is_locked:
         raise QuarterLockedError(quarter)
+    return period
 
 
 def status_of(period: ReportingPeriod, today: date | None = None) -> rules.PeriodStatus:
@@ -124,7 +160,7 @@ def set_dates(actor: User, quarter: Quarter, *, version: int, opens_on: date, de
     """Change the window of `quarter`. The deadline must fall after the open date (ReviewError otherwise)."""
     if deadline <= opens_on:
         raise ReviewError("The deadline must be after the date the window opens")
-    period = period_for(quarter)
+    period = period_to_write(quarter)
     old = {"opens_on": period.opens_on.isoformat(), "deadline": period.deadline.isoformat()}
     _bump(period, version, opens_on=opens_on, deadline=deadline)
     new = {"opens_on": opens_on.isoformat(), "deadline": deadline.isoformat()}
@@ -385,7 +421,7 @@ def lock(
     """Lock (sign off) the quarter. With every return accepted no reason is needed; otherwise the
     reason for closing with items missing or unreviewed is required (ReviewError). Already locked
     raises QuarterLockedError; a period changed since `version` raises ConflictError."""
-    ensure_unlocked(quarter)
+    ensure_unlocked(quarter)  # from here on, no save to the quarter can commit until this lock does
     reason = (reason or "").strip()
     board = tracker(quarter, today)
     if not board.all_accepted and not reason:
@@ -422,7 +458,7 @@ def reopen(actor: User, quarter: Quarter, *, version: int, reason: str) -> Repor
     reason = (reason or "").strip()
     if not reason:
         raise ReviewError("Enter the reason for re-opening the quarter")
-    period = period_for(quarter)
+    period = period_to_write(quarter)
     if not period.is_locked:
         raise ReviewError(f"{quarter.label} is not locked")
     old = {"locked": True, "locked_at": period.locked_at.isoformat(), "reason": period.lock_reason}

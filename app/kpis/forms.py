@@ -7,7 +7,6 @@ generic "Not a valid float value".
 
 import math
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovSelect,
@@ -26,9 +25,13 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
+from app.forms import FlaskForm  # refuses control characters and oversized numbers
 from app.kpis.scoring import Polarity, Unit
 
 NOTE_LIMIT = 2000  # characters: a short paragraph on how the figure was counted or why it moved
+# The largest numerator or denominator: whole numbers stay exact as floats up to 2^53, and the
+# columns are 64-bit (migration 0005); the whole population of England is under 2^26.
+PART_LIMIT = 2**53
 
 
 def parse_number(text: str | None) -> float | None:
@@ -114,12 +117,16 @@ class ValueForm(FlaskForm):
                 )
             elif numerator < 0 or not _whole(numerator):
                 self.numerator.errors.append("The numerator must be a whole number, 0 or more")
+            elif numerator > PART_LIMIT:
+                self.numerator.errors.append(f"The numerator must be {PART_LIMIT:,} or less")
             if denominator is None:
                 self.denominator.errors.append(
                     "Enter the denominator, or clear the numerator and enter the value"
                 )
             elif denominator <= 0 or not _whole(denominator):
                 self.denominator.errors.append("The denominator must be a whole number greater than 0")
+            elif denominator > PART_LIMIT:
+                self.denominator.errors.append(f"The denominator must be {PART_LIMIT:,} or less")
             if not self.numerator.errors and not self.denominator.errors and numerator > denominator:
                 self.numerator.errors.append("The numerator cannot be more than the denominator")
             if self.numerator.errors or self.denominator.errors:

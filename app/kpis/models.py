@@ -4,6 +4,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Float,
@@ -173,8 +174,8 @@ class IndicatorValue(db.Model):
     year: Mapped[int] = mapped_column(Integer)
     quarter: Mapped[int] = mapped_column(Integer)
     value: Mapped[float | None] = mapped_column(Float)
-    numerator: Mapped[int | None] = mapped_column(Integer)
-    denominator: Mapped[int | None] = mapped_column(Integer)
+    numerator: Mapped[int | None] = mapped_column(BigInteger)  # 64-bit: large populations as denominators
+    denominator: Mapped[int | None] = mapped_column(BigInteger)
     note: Mapped[str] = mapped_column(Text, default="")
     provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     state: Mapped[str] = mapped_column(String(10), default="submitted")

@@ -15,7 +15,7 @@ from app.kpis.scoring import Rag
 from app.kpis.seed import source_name
 from app.permissions import can_set_targets, can_write_indicator_value, require, roles, signed_in
 from app.quarters import Quarter, QuarterError, financial_year_label
-from app.web import render_page_or_fragment, wants_fragment
+from app.web import positive_int, render_page_or_fragment, wants_fragment
 
 bp = Blueprint("kpis", __name__)
 
@@ -79,7 +79,7 @@ def catalogue():
     ]
     form.rag.choices = [SelectChoice("", "All ratings")] + [SelectChoice(r.value, r.label) for r in Rag]
     objective = form.objective.data if form.objective.data in {o.code for o in objectives} else None
-    agency_id = int(form.agency.data) if (form.agency.data or "").isdigit() else None
+    agency_id = positive_int(form.agency.data)  # bounded: an id past 64 bits is no agency
     rag = form.rag.data if form.rag.data in {r.value for r in Rag} else None
     rows = service.catalogue(quarter, objective=objective, agency_id=agency_id, rag=rag)
     return render_template(

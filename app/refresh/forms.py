@@ -2,7 +2,6 @@
 
 import math
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovSelect,
@@ -21,6 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from app.forms import FlaskForm  # refuses control characters and oversized numbers
 from app.kpis.scoring import Unit
 from app.refresh.service import CODE_RE, REASON_LIMIT
 

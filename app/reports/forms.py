@@ -1,10 +1,10 @@
 """Forms of the reports feature. Forms validate; they never write."""
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect
 from wtforms import RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 
+from app.forms import FlaskForm  # refuses control characters and oversized numbers
 from app.reports.service import PARTNERSHIP, PUBLISHED
 
 AUDIENCE_CHOICES = [

@@ -10,7 +10,7 @@ from app.actions import service as actions_service
 from app.extensions import db
 from app.kpis import charts
 from app.kpis.routes import CHART_CSP
-from app.permissions import STAFF, require, signed_in
+from app.permissions import can_export_partnership, signed_in
 from app.quarters import Quarter, QuarterError
 from app.reports import service
 from app.reports.forms import ReportOptionsForm
@@ -27,16 +27,14 @@ def _quarter_or_404(slug: str) -> Quarter:
         abort(404)
 
 
-def _audience(default: str) -> str:
-    audience = request.args.get("audience") or default
-    if audience not in service.AUDIENCES:
-        abort(404)
-    return audience
-
-
-def can_export_partnership(user) -> bool:
-    """Only the coordinator (or an admin) takes the unsuppressed pack out of the app."""
-    return user.has_role(*STAFF)
+def _audience(default: str, output: str = service.PAGE) -> str:
+    """The audience this request asks for, by the one rule of every output: 400 or 403 when refused."""
+    try:
+        return service.audience_for(current_user, request.args.getlist("audience"), default=default, output=output)
+    except service.AudienceError:
+        abort(400)
+    except service.AudienceForbiddenError:
+        abort(403)
 
 
 @bp.route("")
@@ -74,9 +72,7 @@ def report(quarter_slug: str):
 @signed_in
 def pack(quarter_slug: str):
     quarter = _quarter_or_404(quarter_slug)
-    audience = _audience(service.PUBLISHED)
-    if audience == service.PARTNERSHIP:
-        require(can_export_partnership(current_user))
+    audience = _audience(service.PUBLISHED, "pack")
     content = service.build(quarter, audience, actor=current_user)
     db.session.commit()  # the partnership export's audit event
     return send_file(io.BytesIO(content), mimetype=XLSX, as_attachment=True,
@@ -87,7 +83,11 @@ def pack(quarter_slug: str):
 @signed_in
 def indicators_json(quarter_slug: str):
     quarter = _quarter_or_404(quarter_slug)
-    return jsonify(service.as_json(service.report(quarter, _audience(service.PUBLISHED))))
+    audience = _audience(service.PUBLISHED, "json")
+    body = service.as_json(service.report(quarter, audience))
+    service.audit_export(current_user, quarter, audience, "json")
+    db.session.commit()  # the partnership export's audit event
+    return jsonify(body)
 
 
 @bp.route("/<quarter_slug>/charts/<code>.svg")

@@ -33,6 +33,7 @@ from app.kpis import service as kpi_service
 from app.kpis.charts import format_value
 from app.kpis.models import Indicator, IndicatorTarget, IndicatorValue
 from app.kpis.scoring import NOT_COMPARABLE, Assessment, DirectionOfTravel, Polarity, Rag, Target, Unit
+from app.permissions import can_export_partnership
 from app.quarters import Quarter
 from app.reports import workbook
 from app.reports.publication import Cell, protect_rate_cell, protect_year, statement
@@ -50,11 +51,47 @@ class AudienceError(ValueError):
     """An audience that is neither "published" nor "partnership"; the message is for the user."""
 
 
+class AudienceForbiddenError(PermissionError):
+    """The user may not take this audience's figures out of the app."""
+
+
+# The outputs the report has. The page (and its charts) is read inside the app by the signed-in
+# partnership, which sees true values; every other output is an export: a file or data that leaves it.
+PAGE = "page"
+EXPORTS = ("pack", "json", "csv", "api")
+
+
 def check_audience(audience: str) -> str:
     """The audience named, or AudienceError."""
     if audience not in AUDIENCES:
         raise AudienceError('Choose the audience "published" or "partnership"')
     return audience
+
+
+def audience_for(user, requested: list[str], *, default: str, output: str) -> str:
+    """The one audience rule of every output (page, pack, JSON, and any CSV or API to come).
+
+    `requested` is every value of the `audience` parameter: none gives `default`; more than one, or
+    one that is not an audience, raises AudienceError (a repeated parameter must not let the first
+    value win over the one a check read). Partnership figures leave the app only with the
+    coordinator or an admin (AudienceForbiddenError otherwise); `audit_export` records each time.
+    """
+    if len(requested) > 1:
+        raise AudienceError("Give the audience once")
+    audience = check_audience(requested[0] if requested else default)
+    if output != PAGE and audience == PARTNERSHIP and not can_export_partnership(user):
+        raise AudienceForbiddenError("Only the coordinator or an admin may export the partnership figures")
+    return audience
+
+
+def audit_export(actor, quarter: Quarter, audience: str, output: str) -> None:
+    """Record a partnership export (true values leaving the app) in the audit trail, in this transaction."""
+    if audience != PARTNERSHIP:
+        return
+    what = {"pack": "pack", "json": "indicator figures (JSON)"}.get(output, output)
+    record(actor, "export", f"report_{output}", None,
+           f"Exported the partnership (unsuppressed) {what} for {quarter.label}",
+           None, {"quarter": quarter.slug, "audience": audience})
 
 
 @dataclass
@@ -482,10 +519,7 @@ def build(quarter: Quarter, audience: str = PUBLISHED, actor=None, data: Report 
     """The pack as .xlsx bytes. A partnership pack is audited (actor None: the command line); flushes only."""
     check_audience(audience)
     content = workbook.build_pack(pack_data(quarter, audience, data))
-    if audience == PARTNERSHIP:
-        record(actor, "export", "report_pack", None,
-               f"Exported the partnership (unsuppressed) pack for {quarter.label}",
-               None, {"quarter": quarter.slug, "audience": audience})
+    audit_export(actor, quarter, audience, "pack")
     return content
 
 
@@ -524,5 +558,5 @@ def parse_quarter(text: str) -> Quarter:
 
 __all__ = [
     "AUDIENCES", "MARKING", "PARTNERSHIP", "PUBLISHED", "AudienceError", "IndicatorLine", "Report",
-    "as_json", "build", "chart_points", "check_audience", "pack_data", "report",
+    "as_json", "audience_for", "audit_export", "build", "chart_points", "check_audience", "pack_data", "report",
 ]

@@ -100,7 +100,7 @@ def test_published_preview_suppresses_a_small_value_the_partnership_sees(demo, l
 
 def test_an_unknown_audience_or_quarter_is_not_found(demo, login):
     client = login("viewer")
-    assert client.get(URL + "?audience=everyone").status_code == 404
+    assert client.get(URL + "?audience=everyone").status_code == 400  # refused (issue 9 A)
     assert client.get("/reports/2030-31-Q1").status_code == 404
     assert client.get("/reports/nonsense").status_code == 404
 

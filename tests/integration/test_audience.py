@@ -1,0 +1,98 @@
+"""One audience rule for every output of the HCSP report (issue 9, defect A).
+
+The signed-in partnership reads true values on the page; partnership figures leave the app (pack, JSON)
+only with the coordinator or an admin, and each time that is audited. A repeated or unknown `audience`
+parameter is refused on every output, so a check and a use can never read different values.
+"""
+
+import pytest
+from sqlalchemy import func, select
+
+from app.audit.models import AuditEvent
+from app.extensions import db
+from app.quarters import Quarter
+from tests.integration.report_helpers import load_demo_data, small_counts
+
+Q = Quarter(2019, 2)  # small_counts gives 2019/20 counts under 5
+BASE = f"/reports/{Q.slug}"
+EXPORTS = {"pack": f"{BASE}/pack.xlsx", "json": f"{BASE}/indicators.json"}
+OUTPUTS = {"page": BASE, "chart": f"{BASE}/charts/DV01.svg", **EXPORTS}
+ROLES = ["viewer", "lead", "coordinator", "admin"]
+MAY_EXPORT = {"coordinator", "admin"}
+
+
+@pytest.fixture
+def demo(app):
+    load_demo_data()
+    small_counts()  # some counts under 5, so the partnership and published figures differ
+
+
+def exports() -> list[AuditEvent]:
+    db.session.rollback()
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.verb == "export").order_by(AuditEvent.id)))
+
+
+@pytest.mark.parametrize("output", list(EXPORTS))
+@pytest.mark.parametrize("role", ROLES)
+def test_partnership_exports_are_for_staff_and_audited(demo, login, role, output):
+    client = login(role)
+    before = len(exports())
+    response = client.get(EXPORTS[output] + "?audience=partnership")
+    if role in MAY_EXPORT:
+        assert response.status_code == 200
+        events = exports()
+        assert len(events) == before + 1
+        assert events[-1].entity == f"report_{output}" and events[-1].actor == client.user.email
+        assert events[-1].new == {"quarter": Q.slug, "audience": "partnership"}
+    else:
+        assert response.status_code == 403
+        assert len(exports()) == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_published_json_is_suppressed_and_not_audited(demo, login, role):
+    client = login(role)
+    before = len(exports())
+    body = client.get(EXPORTS["json"]).get_json()
+    assert body["audience"] == "published"
+    assert body["suppressed"]["primary"] > 0
+    assert len(exports()) == before
+
+
+@pytest.mark.parametrize("role", ["viewer", "lead"])
+def test_the_signed_in_partnership_reads_true_values_on_the_page(demo, login, role):
+    client = login(role)
+    assert client.get(BASE + "?audience=partnership").status_code == 200
+    assert client.get(OUTPUTS["chart"] + "?audience=partnership").status_code == 200
+
+
+@pytest.mark.parametrize("query", [
+    "?audience=partnership&audience=published",
+    "?audience=published&audience=partnership",
+    "?audience=published&audience=published",
+    "?audience=everyone",
+    "?audience=",
+    "?audience=PARTNERSHIP",
+])
+@pytest.mark.parametrize("output", list(OUTPUTS))
+def test_a_repeated_or_unknown_audience_is_refused(demo, login, output, query):
+    client = login("coordinator")
+    before = len(exports())
+    assert client.get(OUTPUTS[output] + query).status_code == 400
+    assert len(exports()) == before
+
+
+def test_the_quarter_picker_checks_the_audience_too(demo, login):
+    client = login("viewer")
+    response = client.get(f"/reports?quarter={Q.slug}&audience=partnership&audience=published")
+    assert response.status_code == 400
+
+
+def test_every_export_count_is_one_audit_event_each(demo, login):
+    client = login("coordinator")
+    before = db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.verb == "export"))
+    for _ in range(3):
+        assert client.get(EXPORTS["json"] + "?audience=partnership").status_code == 200
+    db.session.rollback()
+    after = db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.verb == "export"))
+    assert after == before + 3
