@@ -50,6 +50,11 @@ class Config:
     WTF_CSRF_TIME_LIMIT = 8 * 60 * 60  # seconds: a long update form may stay open a working day
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
 
+    # How many proxies (nginx, the load balancer) stand in front of gunicorn and set X-Forwarded-For.
+    # Without this, every client seems to come from the proxy's address, and throttling by address
+    # would treat the whole partnership as one client.
+    PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
+
     # Base URL used in emails and CLI output, where there is no request.
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
 

@@ -68,7 +68,7 @@ def enforce_session():
 
 
 def client_ip() -> str:
-    # Behind a proxy this is only the client's address once ProxyFix is set up (see README, "Production").
+    # Behind a proxy this is the client's address only when PROXY_HOPS is set (see README, "Production").
     return (request.remote_addr or "")[:64]
 
 

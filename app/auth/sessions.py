@@ -10,7 +10,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from app.auth import rules
 from app.auth.models import User, UserSession
@@ -54,14 +54,18 @@ def check(user: User, token: str | None) -> tuple[UserSession | None, str | None
     now = utcnow()
     idle, absolute = _limits()
     reason = rules.session_end_reason(row.created_at, row.last_seen_at, now, idle, absolute)
-    if reason:
-        db.session.delete(row)
+    touch = (now - row.last_seen_at).total_seconds() >= current_app.config["SESSION_TOUCH_SECONDS"]
+    if reason or touch:
+        row_id = row.id
+        # Close the reading transaction first: on SQLite a write after a read in one transaction fails at
+        # once (no waiting) if another worker wrote in between; a write-first transaction waits its turn.
         db.session.commit()
-        return None, reason
-    if (now - row.last_seen_at).total_seconds() >= current_app.config["SESSION_TOUCH_SECONDS"]:
-        row.last_seen_at = now
+        if reason:
+            db.session.execute(delete(UserSession).where(UserSession.id == row_id))
+        else:
+            db.session.execute(update(UserSession).where(UserSession.id == row_id).values(last_seen_at=now))
         db.session.commit()
-    return row, None
+    return (None, reason) if reason else (row, None)
 
 
 def end(token: str | None) -> int:

@@ -178,3 +178,28 @@ def test_failed_codes_count_towards_the_lockout(app, make_user):
     r = client.get("/sign-in/code")
     assert r.status_code == 302 and r.headers["Location"].endswith("/sign-in")
     assert attempt(client, user.email, PASSWORD).status_code == 200
+
+
+def test_behind_a_proxy_each_forwarded_address_is_throttled_on_its_own(database_url):
+    from app import create_app
+    from tests.conftest import FreshGlobalsClient, _config
+
+    proxied = create_app(_config(database_url) | {"PROXY_HOPS": 1, "SIGN_IN_IP_LIMIT": 2})
+    proxied.test_client_class = FreshGlobalsClient
+    with proxied.app_context():
+        proxy = {"REMOTE_ADDR": "10.0.0.1"}  # every request arrives from the proxy
+        client = proxied.test_client()
+        for _ in range(2):
+            r = client.post("/sign-in", data={"email": "nobody@example.org", "password": "wrong password entirely",
+                                              "csrf_token": csrf_token(client)},
+                            environ_base=proxy, headers={"X-Forwarded-For": "198.51.100.7"})
+            assert r.status_code == 200
+        blocked = client.post("/sign-in", data={"email": "x@example.org", "password": "y", "csrf_token":
+                                                csrf_token(client)},
+                              environ_base=proxy, headers={"X-Forwarded-For": "198.51.100.7"})
+        other = client.post("/sign-in", data={"email": "x@example.org", "password": "y", "csrf_token":
+                                              csrf_token(client)},
+                            environ_base=proxy, headers={"X-Forwarded-For": "203.0.113.9"})
+        assert blocked.status_code == 429 and other.status_code == 200
+        db.session.remove()
+        db.engine.dispose()
