@@ -147,8 +147,9 @@ PURPOSES = {"invitation": "INVITATION_MAX_AGE_SECONDS", "reset": "RESET_MAX_AGE_
 
 
 def _fingerprint(user: User) -> str:
-    # Changes whenever the password is set or every session is ended, so a used link stops working.
-    return hashlib.sha256(f"{user.password_hash}:{user.session_generation}".encode()).hexdigest()[:20]
+    # Changes whenever a password is set (argon2 salts every hash), so a used link stops working, and so
+    # does every other link sent before it.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:20]
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
@@ -157,7 +158,7 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
 
 def make_link_token(user: User, purpose: str) -> str:
     """A signed token for `user` that works once, until the password changes, and expires by `purpose`."""
-    return _serializer(purpose).dumps({"u": user.id, "f": _fingerprint(user)})
+    return _serializer(purpose).dumps({"u": user.id, "f": _fingerprint(user), "n": secrets.token_hex(4)})
 
 
 def user_for_token(token: str, purpose: str) -> User | None:

@@ -213,3 +213,14 @@ def test_remove_second_factor_command(app, make_user):
     client = app.test_client()
     r = client.post("/sign-in", data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_token(client)})
     assert r.headers["Location"].endswith("/sign-in/set-up")
+
+
+def test_using_a_newer_link_kills_the_older_ones(app, make_user, mailbox):
+    user = make_user("viewer")
+    for _ in range(2):
+        post_form(app.test_client(), "/forgot-password", {"email": user.email}, token_from="/forgot-password")
+    bodies = [m.get_body(("plain",)).get_content() for m in mailbox.to(user.email)]
+    first, second = (b[b.index("/set-password/"):].split()[0] for b in bodies)
+    assert first != second
+    assert choose(app.test_client(), second).status_code == 302
+    assert app.test_client().get(first).status_code == 400

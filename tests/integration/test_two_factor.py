@@ -126,7 +126,8 @@ def test_lost_phone_recovery_code_then_set_up_the_app_again(app, new_staff):
     # ...then set up the new phone from Your account
     page = client.get("/account/two-factor").get_data(as_text=True)
     new_secret = secret_on(page)
-    r = post_form(client, "/account/two-factor", {"code": pyotp.TOTP(new_secret).now()}, token_from="/account/two-factor")
+    r = post_form(client, "/account/two-factor", {"code": pyotp.TOTP(new_secret).now()},
+                  token_from="/account/two-factor")
     new_codes = codes_on(r.get_data(as_text=True))
     assert len(new_codes) == 10 and new_secret != old_secret
     db.session.expire_all()
