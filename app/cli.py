@@ -7,7 +7,6 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from app.actions.seed import load_plan
-from app.audit.service import record
 from app.auth import service as auth_service
 from app.auth.models import Role, User
 from app.errors import DuplicateError
@@ -98,7 +97,7 @@ def register_cli(app: Flask) -> None:
         if user is None:
             raise click.UsageError(f"No account with the email {email}")
         purpose = "reset" if user.has_password else "invitation"
-        record(None, "reset-link", "user", user.id, f"Printed a one-time password link for {user.email}")
+        auth_service.record_link_sent(None, user, purpose, how="printed")
         db.session.commit()
         setting = "RESET_MAX_AGE_SECONDS" if purpose == "reset" else "INVITATION_MAX_AGE_SECONDS"
         minutes = current_app.config[setting] // 60

@@ -88,7 +88,10 @@ def _sent(user: User, kind: str) -> None:
 def reset_password(user_id: int):
     user = get_or_404(User, user_id)
     if ConfirmForm().validate_on_submit():
-        _sent(user, "reset" if user.has_password else "invitation")
+        kind = "reset" if user.has_password else "invitation"
+        service.record_link_sent(current_user, user, kind)
+        db.session.commit()
+        _sent(user, kind)
     return redirect(url_for("admin.edit_user", user_id=user_id))
 
 

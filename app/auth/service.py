@@ -127,6 +127,11 @@ def record_reset_request(user: User, ip: str) -> None:
     record(user, "reset-requested", "user", user.id, f"Password reset link requested for {user.email} (from {ip})")
 
 
+def record_link_sent(actor, user: User, kind: str, how: str = "emailed") -> None:
+    what = "an invitation link" if kind == "invitation" else "a password reset link"
+    record(actor, f"{kind}-link", "user", user.id, f"{how.capitalize()} {what} for {user.email}")
+
+
 def record_sessions_ended(actor, user: User, summary: str) -> None:
     record(actor, "end-sessions", "user", user.id, f"{user.email}: {summary}")
 
