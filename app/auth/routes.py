@@ -243,6 +243,7 @@ def set_password(purpose: str, token: str):
         except ValueError as exc:
             form.password.errors.append(str(exc))
         else:
+            sessions.end(session.get(SID))  # whoever was signed in on this browser is signed out
             db.session.commit()
             logout_user()
             session.clear()

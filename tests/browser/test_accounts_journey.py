@@ -105,3 +105,28 @@ def test_sessions_page_ends_another_browser(page, live_server, make_user, browse
     other_page.goto(f"{live_server}/dashboard")
     assert "/sign-in" in other_page.url
     other.close()
+
+
+def test_admin_unlocks_a_locked_account_and_ends_its_sessions(page, live_server, make_user, browser):
+    from datetime import timedelta
+
+    from app.auth.models import User
+    from app.database import utcnow
+
+    lead = make_user("lead", name="Lee Locked")
+    other = browser.new_context()
+    browser_login(other.new_page(), live_server, lead)
+    stored = db.session.get(User, lead.id)
+    stored.locked_until = utcnow() + timedelta(minutes=15)
+    db.session.commit()
+    admin = make_user("admin", name="Ada Admin")
+    browser_login(page, live_server, admin)
+    page.goto(f"{live_server}/admin/users/{lead.id}")
+    expect(page.get_by_text("Locked", exact=True)).to_be_visible()
+    expect(page.get_by_text("1 active session")).to_be_visible()
+    check_axe(page)
+    page.get_by_role("button", name="Unlock account").click()
+    expect(page.get_by_text("Unlocked")).to_be_visible()
+    page.get_by_role("button", name="End all their sessions").click()
+    expect(page.get_by_text("Ended 1 session of")).to_be_visible()
+    other.close()
