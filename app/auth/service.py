@@ -310,14 +310,6 @@ def update_user(actor, user: User, *, version: int, name: str, role: Role | str,
     return user
 
 
-def reset_password(actor, user: User, password: str) -> None:
-    """Give an account a password set by the system (demo users); ends its sessions."""
-    user.password_hash = hash_password(password)
-    user.version += 1
-    end_all_sessions(user)
-    record(actor, "reset-password", "user", user.id, f"Reset the password of {user.email}")
-
-
 def create_agency(actor, *, name: str, short_name: str, aliases: list[str] | None = None,
                   stakeholder: bool = False) -> Agency:
     """Add an agency; raises DuplicateError when the name is taken."""
