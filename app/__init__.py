@@ -1,11 +1,10 @@
 """The application factory."""
 
 import secrets
-from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Flask, flash, g, redirect, render_template, request, session, url_for
-from flask_login import current_user, logout_user
+from flask import Flask, g, render_template
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
@@ -24,6 +23,11 @@ def create_app(config: type | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     finalise(app.config)
+    if app.config.get("PROXY_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     app.jinja_loader = ChoiceLoader(
         [
@@ -98,20 +102,10 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_request_hooks(app: Flask) -> None:
     @app.before_request
-    def idle_timeout():
+    def csp_nonce():
+        # Session limits (idle, absolute, signed out elsewhere) are checked on the server by
+        # app/auth/routes.py (load_user and enforce_session).
         g.csp_nonce = secrets.token_urlsafe(16)
-        if not current_user.is_authenticated:
-            return None
-        now = datetime.now(UTC).timestamp()
-        last_seen = session.get("last_seen", now)
-        if now - last_seen > app.config["SESSION_IDLE_SECONDS"]:
-            logout_user()
-            session.clear()
-            flash("You were signed out because you were inactive. Sign in again to continue.")
-            return redirect(url_for("auth.login", next=request.full_path))
-        session["last_seen"] = now
-        session.permanent = True
-        return None
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -61,14 +61,16 @@ def register_cli(app: Flask) -> None:
         if agency is None:
             raise click.UsageError(f"No agency called {agency_name!r}. Run `flask --app wsgi seed` first, "
                                    "or check the name on the Agencies page.")
-        password = auth_service.generate_password()
         try:
-            user = auth_service.create_user(None, email=email, name=name or email, role=role, agency=agency,
-                                            password=password)
+            user = auth_service.create_user(None, email=email, name=name or email, role=role, agency=agency)
         except DuplicateError as exc:
             raise click.UsageError(str(exc)) from None
         db.session.commit()
-        click.echo(f"Created {user.email} ({role}, {agency.name}). Password (shown once): {password}")
+        # The person chooses their own password from the emailed link (printed instead when MAIL_HOST is unset).
+        sent = auth_service.send_account_email(user, "invitation")
+        click.echo(f"Created {user.email} ({role}, {agency.name}). "
+                   + ("Invitation emailed." if sent else "The invitation email could not be sent: "
+                      f"run `flask --app wsgi reset-password {user.email}` for a one-time link."))
 
     @app.cli.command("init-admin")
     def init_admin() -> None:
@@ -81,25 +83,40 @@ def register_cli(app: Flask) -> None:
             return
         email = os.environ.get("ADMIN_EMAIL", "admin@havering.example")
         agency = auth_service.find_agency("Community Safety Partnership") or auth_service.agencies()[0]
-        password = auth_service.generate_password()
-        auth_service.create_user(None, email=email, name="System admin", role=Role.ADMIN, agency=agency,
-                                 password=password)
+        user = auth_service.create_user(None, email=email, name="System admin", role=Role.ADMIN, agency=agency)
         db.session.commit()
         click.echo("=" * 72)
-        click.echo(f"First sign-in: {url}")
-        click.echo(f"  email:    {email}")
-        click.echo(f"  password: {password}")
-        click.echo("This password is shown only now. Add other users from Admin > Users.")
+        click.echo(f"First sign-in for {email}: open this one-time link to choose your password")
+        click.echo(f"  {auth_service.link_url(user, 'invitation')}")
+        click.echo("It works once, for 7 days. Then sign in and set up an authenticator app (required for admins).")
+        click.echo("Add other users from Admin > Users: they are invited by email.")
         click.echo("=" * 72)
 
     @app.cli.command("reset-password")
     @click.argument("email")
     def reset_password(email: str) -> None:
-        """Give an account a new generated password, printed once."""
-        user = db.session.scalar(select(User).where(User.email == auth_service.normalise_email(email)))
+        """Print a one-time link for the account to choose a new password (nobody sees the password)."""
+        user = auth_service.find_user(email)
         if user is None:
             raise click.UsageError(f"No account with the email {email}")
-        password = auth_service.generate_password()
-        auth_service.reset_password(None, user, password)
+        purpose = "reset" if user.has_password else "invitation"
+        auth_service.record_link_sent(None, user, purpose, how="printed")
         db.session.commit()
-        click.echo(f"New password for {user.email} (shown once): {password}")
+        setting = "RESET_MAX_AGE_SECONDS" if purpose == "reset" else "INVITATION_MAX_AGE_SECONDS"
+        minutes = current_app.config[setting] // 60
+        click.echo(f"One-time link for {user.email} (works once, for {minutes} minutes):")
+        click.echo(f"  {auth_service.link_url(user, purpose)}")
+
+    @app.cli.command("remove-second-factor")
+    @click.argument("email")
+    def remove_second_factor(email: str) -> None:
+        """Take away an account's authenticator app (device and recovery codes lost); it sets up a new one."""
+        from app.auth import second_factor
+
+        user = auth_service.find_user(email)
+        if user is None:
+            raise click.UsageError(f"No account with the email {email}")
+        second_factor.remove(None, user)
+        auth_service.end_all_sessions(user)
+        db.session.commit()
+        click.echo(f"Removed the second factor of {user.email}; they set up a new authenticator app at next sign-in.")

@@ -26,6 +26,21 @@ class Config:
     # An idle session ends after this long; each request pushes it forward.
     SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_MINUTES", "30")) * 60  # seconds
     PERMANENT_SESSION_LIFETIME = SESSION_IDLE_SECONDS
+    # However active, a session ends this long after sign-in (ASVS 3.3: an absolute lifetime beside the idle one).
+    SESSION_ABSOLUTE_SECONDS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12")) * 60 * 60  # seconds
+    # last_seen is written at most this often, so reading pages does not write on every request.
+    SESSION_TOUCH_SECONDS = 60  # seconds
+    # Between a correct password and the second-factor code.
+    SIGN_IN_PENDING_SECONDS = 5 * 60  # seconds
+
+    # Throttling by client address, counted in the database so every gunicorn worker sees the same counts.
+    SIGN_IN_IP_LIMIT = int(os.environ.get("SIGN_IN_IP_LIMIT", "50"))  # failed sign-ins and codes per window
+    RESET_IP_LIMIT = int(os.environ.get("RESET_IP_LIMIT", "10"))  # password reset requests per window
+    IP_WINDOW_SECONDS = 15 * 60  # seconds
+    # Links sent by email: an invitation waits a week for its owner; a reset link is short-lived.
+    INVITATION_MAX_AGE_SECONDS = 7 * 24 * 60 * 60  # seconds
+    RESET_MAX_AGE_SECONDS = 60 * 60  # seconds
+    TOTP_ISSUER = "Havering VAWG plan"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
@@ -34,6 +49,11 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = 8 * 60 * 60  # seconds: a long update form may stay open a working day
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
+
+    # How many proxies (nginx, the load balancer) stand in front of gunicorn and set X-Forwarded-For.
+    # Without this, every client seems to come from the proxy's address, and throttling by address
+    # would treat the whole partnership as one client.
+    PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
 
     # Base URL used in emails and CLI output, where there is no request.
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")

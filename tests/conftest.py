@@ -157,10 +157,41 @@ def make_user(app, agency_named) -> Callable:
         email = email or f"{role}.{uuid.uuid4().hex[:8]}@example.org"
         user = service.create_user(None, email=email, name=name or f"Test {role.title()}", role=role,
                                    agency=agency, password=PASSWORD)
+        enrol_if_staff(user)
         db.session.commit()
         return user
 
     return make
+
+
+def enrol_if_staff(user) -> None:
+    """Give admins and coordinators an authenticator app, as they must have one to sign in."""
+    from app.auth import second_factor
+
+    if user.needs_second_factor:
+        second_factor.enrol(None, user, second_factor.new_secret(), None)
+
+
+def totp_code(user) -> str:
+    """The next code the user's authenticator app would show that the app has not yet accepted.
+
+    Codes are single-use, so a user signed in twice within one 30-second step gets the next step's
+    code (accepted as clock drift); a third time in the same step waits for the step to turn.
+    """
+    import time
+
+    import pyotp
+    from sqlalchemy import select
+
+    from app.auth.models import User
+
+    secret, last = db.session.execute(
+        select(User.totp_secret, User.totp_last_step).where(User.id == user.id)).one()
+    step = int(time.time() // 30)
+    wanted = max(step, (last if last is not None else -1) + 1)
+    if wanted > step + 1:
+        time.sleep(max(0.0, (wanted - 1) * 30 - time.time()) + 0.1)
+    return pyotp.TOTP(secret).at(wanted * 30)
 
 
 _TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
@@ -175,9 +206,14 @@ def csrf_token(client, path: str = "/sign-in") -> str:
 
 
 def sign_in(client, user, password: str = PASSWORD):
+    """Sign in through the real pages, entering the authenticator code when the account has one."""
     token = csrf_token(client, "/sign-in")
     response = client.post("/sign-in", data={"email": user.email, "password": password, "csrf_token": token})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    if response.headers["Location"].endswith("/sign-in/code"):
+        token = csrf_token(client, "/sign-in/code")
+        response = client.post("/sign-in/code", data={"code": totp_code(user), "csrf_token": token})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return client
 
 
@@ -199,3 +235,46 @@ def post_form(client, url: str, data: dict, token_from: str | None = None, **kwa
     """POST `data` with a CSRF token taken from the page at `token_from` (default: the same URL)."""
     token = csrf_token(client, token_from or "/dashboard")
     return client.post(url, data={**data, "csrf_token": token}, **kwargs)
+
+
+class Mailbox:
+    """Messages received by a real SMTP server on 127.0.0.1 (aiosmtpd)."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        import email
+        from email.policy import default
+
+        self.messages.append(email.message_from_bytes(envelope.content, policy=default))
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if m["To"] == address]
+
+    def link(self, address: str) -> str:
+        """The path of the one-time link in the latest message to `address`."""
+        body = self.to(address)[-1].get_body(("plain",)).get_content()
+        match = re.search(r"https?://[^/\s]+(/set-password/\S+)", body)
+        assert match, body
+        return match.group(1)
+
+
+@pytest.fixture
+def mailbox(app):
+    """Point the app's mail at a real SMTP server for this test; yields the messages it receives."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False,
+                      PUBLIC_URL="https://vawg.havering.example")
+    yield box
+    controller.stop()

@@ -1,13 +1,15 @@
 """The admin's pages: users, agencies and the current quarter."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from app.actions import service as actions_service
 from app.admin.forms import AgencyForm, ConfirmForm, CurrentQuarterForm, UserForm
-from app.auth import service
+from app.auth import second_factor as two_factor
+from app.auth import service, sessions
 from app.auth.models import Agency, Role, User
+from app.database import utcnow
 from app.errors import ConflictError, DuplicateError
 from app.extensions import db
 from app.permissions import STAFF, roles
@@ -25,7 +27,7 @@ def _agency_choices(form: UserForm) -> None:
 @bp.route("/users")
 @roles(Role.ADMIN)
 def users():
-    return render_template("admin/users.html", users=service.users())
+    return render_template("admin/users.html", users=service.users(), now=utcnow())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -34,16 +36,16 @@ def new_user():
     form = UserForm()
     _agency_choices(form)
     if form.validate_on_submit():
-        password = service.generate_password()
         try:
             user = service.create_user(current_user, email=form.email.data, name=form.name.data,
-                                       role=form.role.data, agency=get_or_404(Agency, int(form.agency.data)),
-                                       password=password)
+                                       role=form.role.data, agency=get_or_404(Agency, int(form.agency.data)))
         except DuplicateError as exc:
             form.email.errors.append(str(exc))
         else:
             db.session.commit()
-            return render_template("admin/password_shown.html", user=user, password=password)
+            # The person chooses their own password from the emailed link: the admin never sees one.
+            _sent(user, "invitation")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
     return render_template("admin/user_form.html", form=form, user=None)
 
 
@@ -69,19 +71,70 @@ def edit_user(user_id: int):
         db.session.commit()
         flash(f"Saved {user.email}", "success")
         return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user, reset_form=ConfirmForm())
+    return render_template("admin/user_form.html", form=form, user=user, reset_form=ConfirmForm(),
+                           locked=service.is_locked(user), sessions=sessions.active_for(user), current_id=None)
+
+
+def _sent(user: User, kind: str) -> None:
+    what = "an invitation" if kind == "invitation" else "a password reset link"
+    if service.send_account_email(user, kind):
+        flash(f"Sent {what} to {user.email}.", "success")
+    else:
+        flash(f"Could not send {what} to {user.email}: the mail server refused it. Try again later.")
 
 
 @bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
 @roles(Role.ADMIN)
 def reset_password(user_id: int):
     user = get_or_404(User, user_id)
-    if not ConfirmForm().validate_on_submit():
-        return redirect(url_for("admin.edit_user", user_id=user_id))
-    password = service.generate_password()
-    service.reset_password(current_user, user, password)
-    db.session.commit()
-    return render_template("admin/password_shown.html", user=user, password=password)
+    if ConfirmForm().validate_on_submit():
+        kind = "reset" if user.has_password else "invitation"
+        service.record_link_sent(current_user, user, kind)
+        db.session.commit()
+        _sent(user, kind)
+    return redirect(url_for("admin.edit_user", user_id=user_id))
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@roles(Role.ADMIN)
+def unlock(user_id: int):
+    user = get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit():
+        service.unlock(current_user, user)
+        db.session.commit()
+        flash(f"Unlocked {user.email}: they can sign in again now.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user_id))
+
+
+@bp.route("/users/<int:user_id>/remove-second-factor", methods=["POST"])
+@roles(Role.ADMIN)
+def remove_second_factor(user_id: int):
+    user = get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit():
+        two_factor.remove(current_user, user)
+        service.end_all_sessions(user)
+        db.session.commit()
+        flash(f"Removed the second factor of {user.email}. "
+              + ("They will set up a new authenticator app when they next sign in." if user.needs_second_factor
+                 else "They sign in with their password alone until they set it up again."), "success")
+    return redirect(url_for("admin.edit_user", user_id=user_id))
+
+
+@bp.route("/users/<int:user_id>/sessions", methods=["POST"])
+@roles(Role.ADMIN)
+def end_sessions(user_id: int):
+    user = get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit():
+        wanted = request.form.get("session_id", "")
+        if wanted == "all":
+            ended = service.end_all_sessions(user)
+            message = f"Ended {ended} session{'' if ended == 1 else 's'}"
+        else:
+            message = "Ended 1 session" if sessions.end_one(user, wanted) else "That session had already ended"
+        service.record_sessions_ended(current_user, user, message)
+        db.session.commit()
+        flash(f"{message} of {user.email}.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user_id))
 
 
 @bp.route("/agencies")

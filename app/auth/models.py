@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.database import UTCDateTime, utcnow
@@ -67,6 +67,16 @@ class User(UserMixin, db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Failed sign-ins since the last success or lock; kept in the database so every worker sees it.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped to end every session at once (password change, deactivation, role or agency change).
+    session_generation: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Base32 TOTP secret; set at enrolment, confirmed once a first code matches.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last accepted TOTP time step: a code is accepted once only (ASVS 2.8.4).
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     agency: Mapped[Agency] = relationship(back_populates="users", lazy="joined")
 
@@ -80,3 +90,57 @@ class User(UserMixin, db.Model):
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in {r.value for r in roles}
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_confirmed_at is not None
+
+    @property
+    def needs_second_factor(self) -> bool:
+        """Admins and coordinators must use a second factor; others may."""
+        return self.has_role(Role.ADMIN, Role.COORDINATOR)
+
+    @property
+    def has_password(self) -> bool:
+        """False for an invited account whose owner has not yet chosen a password."""
+        return not self.password_hash.startswith("!")
+
+
+class UserSession(db.Model):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored here."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # hex SHA-256 of the cookie's token
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    generation: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    ip: Mapped[str] = mapped_column(String(64), default="")
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for the authenticator app when the device is lost."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))  # hex SHA-256: the codes are random, 50 bits each
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuthAttempt(db.Model):
+    """One sign-in, code or reset attempt from a client address, for throttling by address across workers."""
+
+    __tablename__ = "auth_attempt"
+    __table_args__ = (Index("ix_auth_attempt_ip_at", "ip", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ip: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))  # "sign-in", "code" or "reset"
+    success: Mapped[bool] = mapped_column(Boolean, default=False)

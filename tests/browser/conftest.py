@@ -13,7 +13,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import PASSWORD, _config
+from tests.conftest import PASSWORD, _config, enrol_if_staff, totp_code
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
@@ -67,6 +67,7 @@ def make_user(live_app, agency_named_live):
         user = service.create_user(None, email=email or f"{role}.{uuid.uuid4().hex[:8]}@example.org",
                                    name=name or f"Test {role.title()}", role=role, agency=agency,
                                    password=PASSWORD)
+        enrol_if_staff(user)
         db.session.commit()
         return user
 
@@ -92,6 +93,10 @@ def browser_login(page, base_url: str, user, password: str = PASSWORD) -> None:
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
+    if page.url.endswith("/sign-in/code"):
+        page.get_by_label("Security code").fill(totp_code(user))
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_load_state()
     assert "/sign-in" not in page.url, page.content()[:2000]
 
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-PUBLIC = {"auth.login", "main.home", "main.health", "static"}
+PUBLIC = {"auth.login", "auth.second_factor", "auth.enrol_on_sign_in", "auth.forgot_password", "auth.set_password",
+          "main.home", "main.health", "static"}
 
 
 def test_every_route_declares_an_access_rule(app):

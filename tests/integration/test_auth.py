@@ -48,12 +48,19 @@ def test_passwords_are_stored_as_argon2id(make_user):
 
 
 def test_idle_session_is_signed_out(app, make_user):
+    from datetime import timedelta
+
+    from app.auth.models import UserSession
+
     client = sign_in(app.test_client(), make_user("viewer"))
-    with client.session_transaction() as session:
-        session["last_seen"] -= app.config["SESSION_IDLE_SECONDS"] + 1
+    row = db.session.scalars(select(UserSession)).one()
+    row.last_seen_at -= timedelta(seconds=app.config["SESSION_IDLE_SECONDS"] + 1)
+    db.session.commit()
     r = client.get("/dashboard")
     assert r.status_code == 302 and "/sign-in" in r.headers["Location"]
+    assert "because you were inactive" in client.get(r.headers["Location"]).get_data(as_text=True)
     assert client.get("/dashboard").status_code == 302
+    assert db.session.scalars(select(UserSession)).all() == []
 
 
 def test_sign_in_does_not_redirect_off_site(app, make_user):
