@@ -10,6 +10,7 @@ import math
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
+    GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,
@@ -19,14 +20,22 @@ from wtforms import (
     BooleanField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
+from app.kpis.aggregation import TargetBasis
 from app.kpis.scoring import Polarity, Unit
+
+BASIS_CHOICES = [
+    SelectChoice(TargetBasis.QUARTER.value, "For each quarter: every quarter is judged against this target"),
+    SelectChoice(TargetBasis.YEAR.value, "For the year: the year-end outturn is judged against this target"),
+]
 
 NOTE_LIMIT = 2000  # characters: a short paragraph on how the figure was counted or why it moved
 
@@ -144,7 +153,13 @@ class ValueForm(FlaskForm):
 class TargetForm(FlaskForm):
     """A target decision for one indicator and financial year."""
 
-    value = StringField("Annual target", widget=GovTextInput())
+    basis = RadioField(
+        "What is the target for?",
+        choices=BASIS_CHOICES,
+        widget=GovRadioInput(),
+        validators=[InputRequired("Select whether the target is for each quarter or for the year")],
+    )
+    value = StringField("Target", widget=GovTextInput())
     q1 = StringField("Q1 (April to June)", widget=GovTextInput())
     q2 = StringField("Q2 (July to September)", widget=GovTextInput())
     q3 = StringField("Q3 (October to December)", widget=GovTextInput())
@@ -208,7 +223,7 @@ class TargetForm(FlaskForm):
                 self.lower.errors.append("Enter the lowest or highest acceptable value, or both")
                 return False
         elif p["value"] is None and all(p[q] is None for q in self.PROFILE):
-            self.value.errors.append("Enter the annual target, or a target for each quarter")
+            self.value.errors.append("Enter the target, or a target for each quarter")
             return False
         return ok
 

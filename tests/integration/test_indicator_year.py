@@ -132,7 +132,7 @@ def test_the_indicator_page_and_the_report_rate_a_locked_quarter_alike(app, logi
     assert _report_line("DV04", Quarter(2018, 2)).rag.label == "Green"
     page = html.unescape(login("viewer").get("/indicators/DV04").get_data(as_text=True))
     row = re.search(r'data-quarter="2018-19-Q2">(.*?)</tr>', page, re.S).group(1)
-    assert "Green" in row and "77%" in row
+    assert "Green" in row and "77.0%" in row
 
 
 def test_the_public_rule_is_the_same_function_the_report_uses(app, make_user):

@@ -1,0 +1,61 @@
+"""How an indicator's quarters combine (indicator.aggregation) and what a target is for (indicator_target.basis)
+
+Revision ID: 0005_indicator_aggregation
+Revises: 0004_refresh
+Create Date: 2026-12-03 03:20:00
+
+`indicator.aggregation` replaces the `cumulative` flag. Existing rows are backfilled: a cumulative
+indicator stays cumulative; a percentage or rate per 1,000 becomes a rate (recomputed from its parts);
+every other indicator a flow; then the four seeded point-in-time measures become snapshots (see
+seed/INDICATORS.md). Existing targets were applied to each quarter's value, so they keep that meaning
+as basis "quarter".
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = "0005_indicator_aggregation"
+down_revision = "0004_refresh"
+branch_labels = None
+depends_on = None
+
+# Seeded measures read at a point in time: agencies attending, people supported (a person supported in
+# two quarters is one person), plans open at quarter end. Summing their quarters would double count.
+SNAPSHOTS = ("MA03", "ID01", "WA01", "CP01")
+
+
+def upgrade():
+    with op.batch_alter_table("indicator", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("aggregation", sa.String(length=12), server_default="flow", nullable=False))
+
+    indicator = sa.table("indicator", sa.column("aggregation", sa.String), sa.column("cumulative", sa.Boolean),
+                         sa.column("unit", sa.String), sa.column("code", sa.String))
+    op.execute(indicator.update().where(indicator.c.unit.in_(("percentage", "rate_per_1000")))
+               .values(aggregation="rate"))
+    op.execute(indicator.update().where(indicator.c.code.in_(SNAPSHOTS)).values(aggregation="snapshot"))
+    op.execute(indicator.update().where(indicator.c.cumulative.is_(True)).values(aggregation="cumulative"))
+
+    with op.batch_alter_table("indicator", schema=None) as batch_op:
+        batch_op.drop_column("cumulative")
+        batch_op.create_check_constraint(
+            op.f("ck_indicator_aggregation_known"),
+            "aggregation IN ('flow', 'snapshot', 'rate', 'cumulative')",
+        )
+
+    with op.batch_alter_table("indicator_target", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("basis", sa.String(length=10), server_default="quarter", nullable=False))
+        batch_op.create_check_constraint(op.f("ck_indicator_target_basis_known"), "basis IN ('quarter', 'year')")
+
+
+def downgrade():
+    with op.batch_alter_table("indicator_target", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_indicator_target_basis_known"), type_="check")
+        batch_op.drop_column("basis")
+
+    with op.batch_alter_table("indicator", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("cumulative", sa.Boolean(), server_default=sa.false(), nullable=False))
+    indicator = sa.table("indicator", sa.column("aggregation", sa.String), sa.column("cumulative", sa.Boolean))
+    op.execute(indicator.update().where(indicator.c.aggregation == "cumulative").values(cumulative=True))
+    with op.batch_alter_table("indicator", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_indicator_aggregation_known"), type_="check")
+        batch_op.drop_column("aggregation")
