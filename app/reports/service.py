@@ -494,6 +494,7 @@ def as_json(data: Report) -> dict:
                 "name": line.indicator.name,
                 "values": {q.slug: c.shown for q, c in zip(line.quarters, line.cells, strict=True)},
                 "year_to_date": line.year_to_date.shown,
+                "year_to_date_note": line.ytd_note,
                 "target": line.target_text if line.target is None or line.target.value is None
                 else line.target.value,
                 "rag": line.rag_label,
