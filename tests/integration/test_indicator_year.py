@@ -143,3 +143,71 @@ def test_the_public_rule_is_the_same_function_the_report_uses(app, make_user):
     db.session.commit()
     standing = kpi_service.as_locked([_ind("DV04")], Quarter(2018, 2))[0]
     assert standing.current.rag.label == "Green" and standing.current.target.value == 77
+
+
+# --- the published audience: a year to date never reveals a withheld quarter --------------------------
+
+
+def test_a_published_snapshot_year_to_date_is_its_latest_quarter_as_published(app):
+    # ID01 (victims supported) is a snapshot: Q2's 3 is shown as <5, and so is the year to date it is.
+    _values("ID01", 2018, {1: 10, 2: 3})
+    db.session.commit()
+    line = _report_line("ID01", Quarter(2018, 2), "published")
+    assert [c.shown for c in line.cells][-2:] == [10, "<5"]
+    assert line.year_to_date.shown == "<5"
+
+
+def test_a_published_rate_year_to_date_is_withheld_when_a_quarter_it_rests_on_is(app):
+    # CJ01 Q2 is 3 of 10 (built on a small count, withheld); 33 of 70 beside Q1's 50% would give it away.
+    _values("CJ01", 2018, {1: 50.0, 2: 30.0}, parts={1: (30, 60), 2: (3, 10)})
+    db.session.commit()
+    line = _report_line("CJ01", Quarter(2018, 2), "published")
+    assert line.value.shown == "[c]"
+    assert line.year_to_date.shown == "[c]" and line.year_to_date.suppressed
+    assert _report_line("CJ01", Quarter(2018, 2), "partnership").year_to_date.shown == pytest.approx(33 / 70 * 100)
+
+
+def test_a_published_rate_year_to_date_is_shown_when_nothing_it_rests_on_is_withheld(app):
+    _values("CJ01", 2018, {1: 50.0, 2: 50.0}, parts={1: (30, 60), 2: (20, 40)})
+    db.session.commit()
+    assert _report_line("CJ01", Quarter(2018, 2), "published").year_to_date.shown == 50
+
+
+def test_the_q4_pack_publishes_each_outturn_as_the_indicators_sheet_publishes_the_year_to_date(app):
+    _values("ID03", 2018, {1: 10, 2: 3, 3: 10, 4: 10})
+    _values("MA03", 2018, {1: 8, 2: 9, 3: 8, 4: 8})
+    _target("MA03", 10)
+    db.session.commit()
+    data = report_service.report(Q4, "published")
+    outturns = {o.code: o for o in data.year_end.outturns}
+    lines = {line.indicator.code: line for line in data.indicators}
+    for code in ("ID03", "MA03"):
+        assert outturns[code].outturn == lines[code].year_to_date.shown
+    assert (outturns["MA03"].outturn, outturns["MA03"].target, outturns["MA03"].rag) == (8, 10, "Red")
+    assert outturns["MA03"].basis == "Q4 value"
+
+
+# --- missing quarters ------------------------------------------------------------------------------------
+
+
+def test_a_year_missing_a_quarter_is_shown_but_not_rated(app, login):
+    _values("ID02", 2018, {1: 9, 3: 9, 4: 9})
+    _target("ID02", 8)
+    db.session.commit()
+    row = _outturns()["ID02"]
+    assert row.outturn.value == 27 and not row.outturn.complete and row.rag.label == "No rating"
+    assert row.outturn.basis == "Total of Q1, Q3, Q4 only (Q2 missing)"
+    line = _report_line("ID02")
+    assert line.ytd_note == "incomplete: Q2 missing"
+    page = html.unescape(login("viewer").get(f"/reports/{Q4.slug}").get_data(as_text=True))
+    assert "incomplete: Q2 missing" in page
+
+
+def test_the_indicator_page_shows_each_years_outturn(app, login):
+    _values("ID02", 2018, {1: 6, 2: 7, 3: 8, 4: 7})
+    _target("ID02", 8)
+    db.session.commit()
+    page = html.unescape(login("viewer").get("/indicators/ID02").get_data(as_text=True))
+    row = re.search(r'data-year="2018-19-Q4">(.*?)</tr>', page, re.S).group(1)
+    assert re.search(r'data-role="ytd">\s*28\s*<', row) and "Year total" in row and "32" in row and "Red" in row
+    assert "Flow: the quarters add up to the year" in page
