@@ -24,38 +24,37 @@ depends_on = None
 SNAPSHOTS = ("MA03", "ID01", "WA01", "CP01")
 
 
-def upgrade():
-    with op.batch_alter_table("indicator", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("aggregation", sa.String(length=12), server_default="flow", nullable=False))
+# Columns are added and dropped in place (ALTER TABLE ... ADD/DROP COLUMN, SQLite 3.35 or later), with each
+# CHECK constraint written on its column, so SQLite need not rebuild the indicator table: a rebuild DROPs the
+# old table, which fails with foreign keys on while targets and values refer to it.
+AGGREGATION_CHECK = "aggregation IN ('flow', 'snapshot', 'rate', 'cumulative')"
+BASIS_CHECK = "basis IN ('quarter', 'year')"
 
+
+def upgrade():
+    op.add_column("indicator", sa.Column(
+        "aggregation", sa.String(length=12),
+        sa.CheckConstraint(AGGREGATION_CHECK, name=op.f("ck_indicator_aggregation_known")),
+        server_default="flow", nullable=False,
+    ))
     indicator = sa.table("indicator", sa.column("aggregation", sa.String), sa.column("cumulative", sa.Boolean),
                          sa.column("unit", sa.String), sa.column("code", sa.String))
     op.execute(indicator.update().where(indicator.c.unit.in_(("percentage", "rate_per_1000")))
                .values(aggregation="rate"))
     op.execute(indicator.update().where(indicator.c.code.in_(SNAPSHOTS)).values(aggregation="snapshot"))
     op.execute(indicator.update().where(indicator.c.cumulative.is_(True)).values(aggregation="cumulative"))
+    op.drop_column("indicator", "cumulative")
 
-    with op.batch_alter_table("indicator", schema=None) as batch_op:
-        batch_op.drop_column("cumulative")
-        batch_op.create_check_constraint(
-            op.f("ck_indicator_aggregation_known"),
-            "aggregation IN ('flow', 'snapshot', 'rate', 'cumulative')",
-        )
-
-    with op.batch_alter_table("indicator_target", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("basis", sa.String(length=10), server_default="quarter", nullable=False))
-        batch_op.create_check_constraint(op.f("ck_indicator_target_basis_known"), "basis IN ('quarter', 'year')")
+    op.add_column("indicator_target", sa.Column(
+        "basis", sa.String(length=10),
+        sa.CheckConstraint(BASIS_CHECK, name=op.f("ck_indicator_target_basis_known")),
+        server_default="quarter", nullable=False,
+    ))
 
 
 def downgrade():
-    with op.batch_alter_table("indicator_target", schema=None) as batch_op:
-        batch_op.drop_constraint(op.f("ck_indicator_target_basis_known"), type_="check")
-        batch_op.drop_column("basis")
-
-    with op.batch_alter_table("indicator", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("cumulative", sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.drop_column("indicator_target", "basis")
+    op.add_column("indicator", sa.Column("cumulative", sa.Boolean(), server_default=sa.false(), nullable=False))
     indicator = sa.table("indicator", sa.column("aggregation", sa.String), sa.column("cumulative", sa.Boolean))
     op.execute(indicator.update().where(indicator.c.aggregation == "cumulative").values(cumulative=True))
-    with op.batch_alter_table("indicator", schema=None) as batch_op:
-        batch_op.drop_constraint(op.f("ck_indicator_aggregation_known"), type_="check")
-        batch_op.drop_column("aggregation")
+    op.drop_column("indicator", "aggregation")

@@ -211,3 +211,19 @@ def test_the_indicator_page_shows_each_years_outturn(app, login):
     row = re.search(r'data-year="2018-19-Q4">(.*?)</tr>', page, re.S).group(1)
     assert re.search(r'data-role="ytd">\s*28\s*<', row) and "Year total" in row and "32" in row and "Red" in row
     assert "Flow: the quarters add up to the year" in page
+
+
+# --- the seeded kinds -------------------------------------------------------------------------------------
+
+
+def test_every_seeded_indicator_has_the_kind_its_definition_gives_and_the_catalogue_says_why(app):
+    from app.kpis.seed import INDICATORS_FILE, read_indicators
+
+    documented = dict(re.findall(r"^\| ([A-Z]{2}\d{2}) \| (flow|snapshot|rate|cumulative) \|",
+                                 (INDICATORS_FILE.parent / "INDICATORS.md").read_text(), re.M))
+    seeded = {i.code: i.aggregation for i in kpi_service.indicators()}
+    assert seeded == {e["code"]: e["aggregation"] for e in read_indicators()} == documented
+    assert len(seeded) == 28
+    assert (seeded["MA03"], seeded["ID02"], seeded["DV04"], seeded["CH01"], seeded["CP01"]) == (
+        "snapshot", "flow", "rate", "cumulative", "snapshot")
+    assert {t.basis for t in db.session.scalars(select(IndicatorTarget))} == {"year"}
