@@ -205,8 +205,13 @@ def year_to_date(
     parts = [n for n in reported if figures[n].numerator is not None and figures[n].denominator]
     missing = tuple(n for n in needed if n not in parts)
     if not parts:
-        return YearToDate(None, upto, (), missing,
-                          basis=f"Cannot be recomputed: {_listed(reported)} entered without numerator and denominator")
+        return YearToDate(
+            None,
+            upto,
+            (),
+            missing,
+            basis=f"Cannot be recomputed: {_listed(reported)} entered without numerator and denominator",
+        )
     numerator = sum(figures[n].numerator for n in parts)
     denominator = sum(figures[n].denominator for n in parts)
     value = compute_rate(numerator, denominator, unit)
@@ -216,13 +221,15 @@ def year_to_date(
         without = [n for n in missing if n in reported]
         absent = [n for n in missing if n not in reported]
         notes = ([f"{_listed(absent)} missing"] if absent else []) + (
-            [f"{_listed(without)} without numerator and denominator"] if without else [])
+            [f"{_listed(without)} without numerator and denominator"] if without else []
+        )
         basis = f"Rate for {_listed(parts)} only ({'; '.join(notes)})"
     return YearToDate(value, upto, tuple(parts), missing, numerator, denominator, basis)
 
 
-def _year_number(aggregation: Aggregation, decision: Decision, attribute: str, n: int,
-                 expected: Sequence[int]) -> float | None:
+def _year_number(
+    aggregation: Aggregation, decision: Decision, attribute: str, n: int, expected: Sequence[int]
+) -> float | None:
     # The year-to-date target at the end of quarter n under a YEAR basis.
     if attribute == "value" and decision.profile[n - 1] is not None:
         return decision.profile[n - 1]
@@ -334,7 +341,10 @@ def assess_year(
         return YearAssessment(now, target, Rag.NO_RATING, before, NOT_COMPARABLE)
     comparator = before.value if before.complete else None
     return YearAssessment(
-        now, target, rag(now.value, target, polarity, comparator), before,
+        now,
+        target,
+        rag(now.value, target, polarity, comparator),
+        before,
         direction(comparator, now.value, polarity, band=target),
     )
 
@@ -343,8 +353,11 @@ def with_band(decision: Decision | None, lower: float | None, upper: float | Non
     """The decision with the indicator's own band filling the bounds it leaves out."""
     if decision is None:
         return None
-    return replace(decision, lower=decision.lower if decision.lower is not None else lower,
-                   upper=decision.upper if decision.upper is not None else upper)
+    return replace(
+        decision,
+        lower=decision.lower if decision.lower is not None else lower,
+        upper=decision.upper if decision.upper is not None else upper,
+    )
 
 
 __all__ = [

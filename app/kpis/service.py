@@ -155,7 +155,8 @@ def set_target(
 
     `tolerance` is a fraction (0.1 = 10%). `basis` is "quarter" (value is each quarter's target) or
     "year" (value is the year's outturn target); anything else raises ValueError. `expected_latest_id`
-    is the decision the user's form was built from (0 for none); if someone decided since, ConflictError carries theirs.
+    is the decision the user's form was built from (0 for none); if someone decided since,
+    ConflictError carries theirs.
     """
     current = db.session.scalar(
         select(IndicatorTarget)

@@ -115,8 +115,9 @@ def year_end(year: int, standings: list[kpi_service.Standing] | None = None) -> 
                 completed.append(row.action)
             else:
                 carried.append(CarriedRow(row.action, None))
-    return YearEndSummary(year, plan_year, refresh, outturns(year, standings), completed, carried, retired,
-                          rag_by_quarter)
+    return YearEndSummary(
+        year, plan_year, refresh, outturns(year, standings), completed, carried, retired, rag_by_quarter
+    )
 
 
 def _number(value: float | None) -> float | int | None:
@@ -150,14 +151,25 @@ def for_pack(summary: YearEndSummary, published: Mapping[str, Cell] | None = Non
         cell = (published or {}).get(r.indicator.code)
         if cell is not None and (cell.suppressed or isinstance(cell.shown, str)):
             shown, rag, long_term = cell.shown, WITHHELD, WITHHELD
-        rows.append(workbook.OutturnRow(
-            code=r.indicator.code, name=r.indicator.name, unit=r.indicator.unit_enum.label,
-            polarity=r.indicator.polarity_enum.label, outturn=shown, basis=r.outturn.basis,
-            target=_target_value(r.target), rag=rag, long_term=long_term,
-        ))
+        rows.append(
+            workbook.OutturnRow(
+                code=r.indicator.code,
+                name=r.indicator.name,
+                unit=r.indicator.unit_enum.label,
+                polarity=r.indicator.polarity_enum.label,
+                outturn=shown,
+                basis=r.outturn.basis,
+                target=_target_value(r.target),
+                rag=rag,
+                long_term=long_term,
+            )
+        )
     rag_rows = tuple(
-        workbook.SummaryRow(objective=q.label, title=f"Actions in force in {q.label}",
-                            counts={s.label: counts.get(s, 0) for s in STATUS_ORDER})
+        workbook.SummaryRow(
+            objective=q.label,
+            title=f"Actions in force in {q.label}",
+            counts={s.label: counts.get(s, 0) for s in STATUS_ORDER},
+        )
         for q, counts in summary.rag_by_quarter
     )
     return workbook.YearEnd(

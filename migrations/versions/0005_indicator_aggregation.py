@@ -10,9 +10,9 @@ every other indicator a flow; then the four seeded point-in-time measures become
 seed/INDICATORS.md). Existing targets were applied to each quarter's value, so they keep that meaning
 as basis "quarter".
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0005_indicator_aggregation"
 down_revision = "0004_refresh"
@@ -32,24 +32,40 @@ BASIS_CHECK = "basis IN ('quarter', 'year')"
 
 
 def upgrade():
-    op.add_column("indicator", sa.Column(
-        "aggregation", sa.String(length=12),
-        sa.CheckConstraint(AGGREGATION_CHECK, name=op.f("ck_indicator_aggregation_known")),
-        server_default="flow", nullable=False,
-    ))
-    indicator = sa.table("indicator", sa.column("aggregation", sa.String), sa.column("cumulative", sa.Boolean),
-                         sa.column("unit", sa.String), sa.column("code", sa.String))
-    op.execute(indicator.update().where(indicator.c.unit.in_(("percentage", "rate_per_1000")))
-               .values(aggregation="rate"))
+    op.add_column(
+        "indicator",
+        sa.Column(
+            "aggregation",
+            sa.String(length=12),
+            sa.CheckConstraint(AGGREGATION_CHECK, name=op.f("ck_indicator_aggregation_known")),
+            server_default="flow",
+            nullable=False,
+        ),
+    )
+    indicator = sa.table(
+        "indicator",
+        sa.column("aggregation", sa.String),
+        sa.column("cumulative", sa.Boolean),
+        sa.column("unit", sa.String),
+        sa.column("code", sa.String),
+    )
+    op.execute(
+        indicator.update().where(indicator.c.unit.in_(("percentage", "rate_per_1000"))).values(aggregation="rate")
+    )
     op.execute(indicator.update().where(indicator.c.code.in_(SNAPSHOTS)).values(aggregation="snapshot"))
     op.execute(indicator.update().where(indicator.c.cumulative.is_(True)).values(aggregation="cumulative"))
     op.drop_column("indicator", "cumulative")
 
-    op.add_column("indicator_target", sa.Column(
-        "basis", sa.String(length=10),
-        sa.CheckConstraint(BASIS_CHECK, name=op.f("ck_indicator_target_basis_known")),
-        server_default="quarter", nullable=False,
-    ))
+    op.add_column(
+        "indicator_target",
+        sa.Column(
+            "basis",
+            sa.String(length=10),
+            sa.CheckConstraint(BASIS_CHECK, name=op.f("ck_indicator_target_basis_known")),
+            server_default="quarter",
+            nullable=False,
+        ),
+    )
 
 
 def downgrade():

@@ -31,14 +31,24 @@ def _values(code: str, year: int, values: dict, parts: dict | None = None) -> No
     indicator = _ind(code)
     for number, value in values.items():
         numerator, denominator = (parts or {}).get(number, (None, None))
-        db.session.add(IndicatorValue(indicator_id=indicator.id, year=year, quarter=number, value=value,
-                                      numerator=numerator, denominator=denominator, state="submitted"))
+        db.session.add(
+            IndicatorValue(
+                indicator_id=indicator.id,
+                year=year,
+                quarter=number,
+                value=value,
+                numerator=numerator,
+                denominator=denominator,
+                state="submitted",
+            )
+        )
     db.session.flush()
 
 
 def _target(code: str, value: float, basis: str = "quarter", year: int = 2018, at=None) -> IndicatorTarget:
-    row = IndicatorTarget(indicator_id=_ind(code).id, year=year, value=value, basis=basis, note="test",
-                          set_at=at or utcnow())
+    row = IndicatorTarget(
+        indicator_id=_ind(code).id, year=year, value=value, basis=basis, note="test", set_at=at or utcnow()
+    )
     db.session.add(row)
     db.session.flush()
     return row
@@ -219,11 +229,37 @@ def test_the_indicator_page_shows_each_years_outturn(app, login):
 def test_every_seeded_indicator_has_the_kind_its_definition_gives_and_the_catalogue_says_why(app):
     from app.kpis.seed import INDICATORS_FILE, read_indicators
 
-    documented = dict(re.findall(r"^\| ([A-Z]{2}\d{2}) \| (flow|snapshot|rate|cumulative) \|",
-                                 (INDICATORS_FILE.parent / "INDICATORS.md").read_text(), re.M))
+    documented = dict(
+        re.findall(
+            r"^\| ([A-Z]{2}\d{2}) \| (flow|snapshot|rate|cumulative) \|",
+            (INDICATORS_FILE.parent / "INDICATORS.md").read_text(),
+            re.M,
+        )
+    )
     seeded = {i.code: i.aggregation for i in kpi_service.indicators()}
     assert seeded == {e["code"]: e["aggregation"] for e in read_indicators()} == documented
     assert len(seeded) == 28
     assert (seeded["MA03"], seeded["ID02"], seeded["DV04"], seeded["CH01"], seeded["CP01"]) == (
-        "snapshot", "flow", "rate", "cumulative", "snapshot")
+        "snapshot",
+        "flow",
+        "rate",
+        "cumulative",
+        "snapshot",
+    )
     assert {t.basis for t in db.session.scalars(select(IndicatorTarget))} == {"year"}
+
+
+def test_nothing_outside_the_indicators_package_calls_its_private_helpers():
+    from pathlib import Path
+
+    import app as package
+
+    root = Path(package.__file__).parent
+    offenders = [
+        f"{path.relative_to(root)}: {line.strip()}"
+        for path in root.rglob("*.py")
+        if path.parent.name != "kpis"
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if re.search(r"kpi_service\._|from app\.kpis\.service import _", line)
+    ]
+    assert offenders == []

@@ -27,16 +27,25 @@ def test_backfill_from_the_cumulative_flag_the_unit_and_the_seeded_snapshots(app
     upgrade(revision="heads")
     kinds = _rows("SELECT code, aggregation FROM indicator")
     assert (kinds["CH01"], kinds["DV01"], kinds["DV04"], kinds["CP01"], kinds["MA03"], kinds["ID02"]) == (
-        "cumulative", "cumulative", "rate", "snapshot", "snapshot", "flow")
+        "cumulative",
+        "cumulative",
+        "rate",
+        "snapshot",
+        "snapshot",
+        "flow",
+    )
     # Targets were applied to every quarter's value before, so they keep that meaning.
     assert set(_rows("SELECT id, basis FROM indicator_target").values()) == {"quarter"}
     db.session.remove()
 
 
-@pytest.mark.parametrize("sql", [
-    "UPDATE indicator SET aggregation = 'average' WHERE code = 'DV01'",
-    "UPDATE indicator_target SET basis = 'month'",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE indicator SET aggregation = 'average' WHERE code = 'DV01'",
+        "UPDATE indicator_target SET basis = 'month'",
+    ],
+)
 def test_the_database_refuses_an_unknown_kind_or_basis(app, sql):
     with pytest.raises(IntegrityError):
         db.session.execute(text(sql))

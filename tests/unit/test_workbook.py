@@ -23,6 +23,7 @@ import pytest
 from openpyxl.utils import column_index_from_string
 from openpyxl.utils.escape import unescape
 
+from app.quarters import Quarter
 from app.reports.workbook import (
     SHEET_NAMES,
     STATUS_LABELS,
@@ -39,7 +40,6 @@ from app.reports.workbook import (
     format_generated_at,
     safe_text,
 )
-from app.quarters import Quarter
 
 MARKING = "OFFICIAL-SENSITIVE: not for publication"
 DISCLOSURE = (
