@@ -9,6 +9,7 @@ import math
 
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
+    GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,
@@ -18,15 +19,23 @@ from wtforms import (
     BooleanField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.forms import FlaskForm  # refuses control characters and oversized numbers
+from app.kpis.aggregation import TargetBasis
 from app.kpis.scoring import Polarity, Unit
+
+BASIS_CHOICES = [
+    SelectChoice(TargetBasis.QUARTER.value, "For each quarter: every quarter is judged against this target"),
+    SelectChoice(TargetBasis.YEAR.value, "For the year: the year-end outturn is judged against this target"),
+]
 
 NOTE_LIMIT = 2000  # characters: a short paragraph on how the figure was counted or why it moved
 # The largest numerator or denominator: whole numbers stay exact as floats up to 2^53, and the
@@ -151,7 +160,13 @@ class ValueForm(FlaskForm):
 class TargetForm(FlaskForm):
     """A target decision for one indicator and financial year."""
 
-    value = StringField("Annual target", widget=GovTextInput())
+    basis = RadioField(
+        "What is the target for?",
+        choices=BASIS_CHOICES,
+        widget=GovRadioInput(),
+        validators=[InputRequired("Select whether the target is for each quarter or for the year")],
+    )
+    value = StringField("Target", widget=GovTextInput())
     q1 = StringField("Q1 (April to June)", widget=GovTextInput())
     q2 = StringField("Q2 (July to September)", widget=GovTextInput())
     q3 = StringField("Q3 (October to December)", widget=GovTextInput())
@@ -215,7 +230,7 @@ class TargetForm(FlaskForm):
                 self.lower.errors.append("Enter the lowest or highest acceptable value, or both")
                 return False
         elif p["value"] is None and all(p[q] is None for q in self.PROFILE):
-            self.value.errors.append("Enter the annual target, or a target for each quarter")
+            self.value.errors.append("Enter the target, or a target for each quarter")
             return False
         return ok
 

@@ -21,6 +21,7 @@ from app.actions.models import Objective
 from app.auth.models import Agency, User
 from app.database import UTCDateTime, utcnow
 from app.extensions import db
+from app.kpis.aggregation import Aggregation, Decision, TargetBasis
 from app.kpis.scoring import Polarity, Unit
 from app.quarters import Quarter
 
@@ -40,6 +41,7 @@ class Indicator(db.Model):
         CheckConstraint(_in("unit", [u.value for u in Unit]), name="unit_known"),
         CheckConstraint(_in("polarity", [p.value for p in Polarity]), name="polarity_known"),
         CheckConstraint(_in("frequency", FREQUENCIES), name="frequency_known"),
+        CheckConstraint(_in("aggregation", [a.value for a in Aggregation]), name="aggregation_known"),
         CheckConstraint("tolerance IS NULL OR tolerance >= 0", name="tolerance_not_negative"),
         CheckConstraint(
             "band_lower IS NULL OR band_upper IS NULL OR band_lower <= band_upper", name="band_ordered"
@@ -53,8 +55,10 @@ class Indicator(db.Model):
     counting: Mapped[str] = mapped_column(Text, default="")
     unit: Mapped[str] = mapped_column(String(20))
     frequency: Mapped[str] = mapped_column(String(10), default="quarterly")
-    # Financial-year-to-date values (each quarter reports the year so far).
-    cumulative: Mapped[bool] = mapped_column(Boolean, default=False)
+    # How the quarters combine into a year (app.kpis.aggregation): flow, snapshot, rate or cumulative.
+    aggregation: Mapped[str] = mapped_column(
+        String(12), default=Aggregation.FLOW.value, server_default=Aggregation.FLOW.value
+    )
     owner_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     objective_id: Mapped[int | None] = mapped_column(ForeignKey("objective.id"), index=True)
     action_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -97,6 +101,20 @@ class Indicator(db.Model):
         return Polarity(self.polarity)
 
     @property
+    def aggregation_enum(self) -> Aggregation:
+        return Aggregation(self.aggregation)
+
+    @property
+    def cumulative(self) -> bool:
+        """True when each quarter reports the financial year to date."""
+        return self.aggregation == Aggregation.CUMULATIVE.value
+
+    @property
+    def reports_in(self) -> tuple[int, ...]:
+        """The quarter numbers the indicator takes a value in: all four, or Q4 for an annual one."""
+        return (4,) if self.is_annual else (1, 2, 3, 4)
+
+    @property
     def is_rate(self) -> bool:
         """True when the value can be entered as numerator and denominator."""
         return self.unit in (Unit.PERCENTAGE.value, Unit.RATE_PER_1000.value)
@@ -125,13 +143,19 @@ class IndicatorTarget(db.Model):
         Index("ix_indicator_target_lookup", "indicator_id", "year", "set_at"),
         CheckConstraint("tolerance IS NULL OR tolerance >= 0", name="tolerance_not_negative"),
         CheckConstraint("lower IS NULL OR upper IS NULL OR lower <= upper", name="band_ordered"),
+        CheckConstraint(_in("basis", [b.value for b in TargetBasis]), name="basis_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id"))
     year: Mapped[int] = mapped_column(Integer)  # financial year start: 2019 is 2019/20
-    value: Mapped[float | None] = mapped_column(Float)  # annual target
-    # Quarterly profile (e.g. a year-to-date trajectory); None means the annual value applies.
+    # "quarter": `value` is each quarter's target; "year": `value` is the year's outturn target.
+    basis: Mapped[str] = mapped_column(
+        String(10), default=TargetBasis.QUARTER.value, server_default=TargetBasis.QUARTER.value
+    )
+    value: Mapped[float | None] = mapped_column(Float)
+    # Quarterly profile: with basis "quarter" that quarter's own target, with basis "year" the year-to-date
+    # target at the end of that quarter (a trajectory); None means `value` applies (see app.kpis.aggregation).
     q1: Mapped[float | None] = mapped_column(Float)
     q2: Mapped[float | None] = mapped_column(Float)
     q3: Mapped[float | None] = mapped_column(Float)
@@ -151,6 +175,17 @@ class IndicatorTarget(db.Model):
     @property
     def profile(self) -> list[float | None]:
         return [self.q1, self.q2, self.q3, self.q4]
+
+    @property
+    def basis_enum(self) -> TargetBasis:
+        return TargetBasis(self.basis)
+
+    def decision(self, default_tolerance: float) -> Decision:
+        """This decision as the pure aggregation rules take it; tolerance falls back to `default_tolerance`."""
+        return Decision(
+            self.basis_enum, self.value, (self.q1, self.q2, self.q3, self.q4), self.lower, self.upper,
+            self.tolerance if self.tolerance is not None else default_tolerance,
+        )
 
 
 class IndicatorValue(db.Model):

@@ -96,12 +96,14 @@ def catalogue():
 @signed_in
 def indicator_page(code: str):
     indicator = _indicator_or_404(code)
-    assessed = service.series(indicator)
     current = actions_service.current_quarter()
+    found = service.history(indicator, current)
+    assessed = found.series
     return render_template(
         "kpis/indicator.html",
         indicator=indicator,
         assessed=assessed,
+        years=found.years,
         values=service.values_for(indicator),
         history=service.value_history(indicator),
         description=charts.describe(indicator.name, indicator.unit, indicator.polarity, assessed),
@@ -223,6 +225,7 @@ def targets(code: str, fy: str):
     if request.method == "GET":
         form.expected_latest_id.data = own_rows[-1].id if own_rows else 0
         if in_force is not None:
+            form.basis.data = in_force.basis
             for name in ("value", "q1", "q2", "q3", "q4", "lower", "upper"):
                 number = getattr(in_force, name)
                 getattr(form, name).data = f"{number:g}" if number is not None else ""
@@ -236,6 +239,7 @@ def targets(code: str, fy: str):
                 year,
                 value=form.parsed["value"],
                 profile=form.profile,
+                basis=form.basis.data,
                 lower=form.parsed["lower"],
                 upper=form.parsed["upper"],
                 tolerance=form.tolerance_fraction,

@@ -14,6 +14,7 @@ from app.actions.seed import SEED_DIR, agency_index
 from app.audit.service import record
 from app.database import utcnow
 from app.extensions import db
+from app.kpis.aggregation import Aggregation, TargetBasis
 from app.kpis.models import Indicator, IndicatorTarget
 
 INDICATORS_FILE = SEED_DIR / "indicators.yaml"
@@ -62,7 +63,7 @@ def load_indicators(path: Path = INDICATORS_FILE) -> int:
             counting=entry.get("counting") or "",
             unit=entry["unit"],
             frequency=entry["frequency"],
-            cumulative=bool(entry.get("cumulative")),
+            aggregation=Aggregation(entry["aggregation"]).value,
             owner_agency_id=owner.id,
             objective_id=objective.id if objective else None,
             action_codes=list(entry.get("actions") or []),
@@ -94,6 +95,7 @@ def load_indicators(path: Path = INDICATORS_FILE) -> int:
             row = IndicatorTarget(
                 indicator_id=indicator.id,
                 year=FIRST_TARGET_YEAR,
+                basis=TargetBasis(target.get("basis") or TargetBasis.QUARTER).value,
                 value=target["value"],
                 tolerance=target.get("tolerance"),
                 set_at=utcnow(),

@@ -20,7 +20,7 @@ from app.auth.models import User
 from app.database import utcnow
 from app.errors import ConflictError
 from app.extensions import db
-from app.kpis import scoring
+from app.kpis import aggregation, scoring
 from app.kpis.models import Indicator, IndicatorTarget, IndicatorValue
 from app.quarters import Quarter, financial_year_label
 
@@ -58,22 +58,25 @@ def _pick_target_row(
     return [r for r in usable if r.year == latest_year][-1]
 
 
+def _decision(indicator: Indicator, row: IndicatorTarget | None) -> aggregation.Decision | None:
+    # The indicator's own band and tolerance fill what the decision leaves out; a band alone (no
+    # decision yet) is a per-quarter band.
+    tolerance = indicator.tolerance if indicator.tolerance is not None else scoring.DEFAULT_TOLERANCE
+    if row is None:
+        if indicator.band_lower is None and indicator.band_upper is None:
+            return None
+        return aggregation.Decision(aggregation.TargetBasis.QUARTER, None, (None,) * 4, indicator.band_lower,
+                                    indicator.band_upper, tolerance)
+    return aggregation.with_band(row.decision(tolerance), indicator.band_lower, indicator.band_upper)
+
+
 def _to_target(
     indicator: Indicator, row: IndicatorTarget | None, quarter_number: int
 ) -> scoring.Target | None:
-    lower = row.lower if row is not None and row.lower is not None else indicator.band_lower
-    upper = row.upper if row is not None and row.upper is not None else indicator.band_upper
-    value = None
-    if row is not None:
-        profiled = row.profile_value(quarter_number)
-        value = profiled if profiled is not None else row.value
-    if value is None and lower is None and upper is None:
-        return None
-    tolerance = next(
-        (t for t in (row.tolerance if row else None, indicator.tolerance) if t is not None),
-        scoring.DEFAULT_TOLERANCE,
+    # The target one quarter's own value is judged against (app.kpis.aggregation.quarter_target).
+    return aggregation.quarter_target(
+        indicator.aggregation_enum, _decision(indicator, row), quarter_number, expected=indicator.reports_in
     )
-    return scoring.Target(value=value, lower=lower, upper=upper, tolerance=tolerance)
 
 
 def _sorted_rows(rows) -> list[IndicatorTarget]:
@@ -99,10 +102,10 @@ def target_row_for(indicator: Indicator, year: int, as_of: datetime | None = Non
 def target_for(
     indicator: Indicator, quarter: Quarter, as_of: datetime | None = None
 ) -> scoring.Target | None:
-    """The target for `quarter` as decided at `as_of` (None: now); None when no target is agreed.
+    """The target `quarter`'s own value is judged against, as decided at `as_of` (None: now).
 
-    The quarterly profile value is used when set, else the annual value; the indicator's
-    band and tolerance fill what the decision leaves out.
+    None when no target is agreed. The decision's basis says what its value means (see
+    app.kpis.aggregation); the indicator's band and tolerance fill what the decision leaves out.
     """
     return _to_target(indicator, target_row_for(indicator, quarter.year, as_of), quarter.number)
 
@@ -115,9 +118,16 @@ class TargetProfile:
     q4: float | None = None
 
 
+def targets_in_force(found: list[Indicator], year: int) -> dict[int, IndicatorTarget | None]:
+    """The target decision in force now for financial year `year`, by indicator id; one query."""
+    targets = _targets_by_indicator([i.id for i in found])
+    return {i.id: _pick_target_row(targets[i.id], year, None) for i in found}
+
+
 def _target_snapshot(row: IndicatorTarget) -> dict:
     return {
         "year": row.year,
+        "basis": row.basis,
         "value": row.value,
         "profile": row.profile,
         "lower": row.lower,
@@ -134,6 +144,7 @@ def set_target(
     *,
     value: float | None,
     profile: list[float | None] | None,
+    basis: str = aggregation.TargetBasis.QUARTER.value,
     lower: float | None,
     upper: float | None,
     tolerance: float | None,
@@ -142,8 +153,10 @@ def set_target(
 ) -> IndicatorTarget:
     """Record a new target decision for `indicator` and financial year `year` (never edits an old one).
 
-    `tolerance` is a fraction (0.1 = 10%). `expected_latest_id` is the decision the user's form
-    was built from (0 for none); if someone decided since, ConflictError carries theirs.
+    `tolerance` is a fraction (0.1 = 10%). `basis` is "quarter" (value is each quarter's target) or
+    "year" (value is the year's outturn target); anything else raises ValueError. `expected_latest_id`
+    is the decision the user's form was built from (0 for none); if someone decided since,
+    ConflictError carries theirs.
     """
     current = db.session.scalar(
         select(IndicatorTarget)
@@ -153,10 +166,12 @@ def set_target(
     )
     if expected_latest_id is not None and (current.id if current else 0) != expected_latest_id:
         raise ConflictError(current)
+    basis = aggregation.TargetBasis(basis).value
     profile = list(profile or [None] * 4)
     row = IndicatorTarget(
         indicator_id=indicator.id,
         year=year,
+        basis=basis,
         value=value,
         q1=profile[0],
         q2=profile[1],
@@ -212,19 +227,18 @@ def _assess(
     values: list[IndicatorValue],
     targets: list[IndicatorTarget],
     all_quarters: list[Quarter],
-    as_of_by_quarter: dict[Quarter, datetime] | None = None,
+    as_of: datetime | None = None,
 ) -> list[scoring.Assessment]:
-    # Scores every quarter the indicator reports in; the year before the strategy is included
-    # only as a comparator when a value exists for it.
+    # Scores every quarter the indicator reports in against the targets decided by `as_of` (None: now);
+    # the year before the strategy is included only as a comparator when a value exists for it.
     by_key = {(v.year, v.quarter): v.value for v in values if v.counts}
-    as_of_by_quarter = as_of_by_quarter or {}
     shown = [q for q in all_quarters if indicator.takes_value_in(q)]
     points = [
         scoring.Point(
             q.year,
             q.number,
             by_key.get((q.year, q.number)),
-            _to_target(indicator, _pick_target_row(targets, q.year, as_of_by_quarter.get(q)), q.number),
+            _to_target(indicator, _pick_target_row(targets, q.year, as_of), q.number),
         )
         for q in shown
     ]
@@ -234,21 +248,135 @@ def _assess(
     return assessed[len(extra) :]
 
 
-def series(
-    indicator: Indicator,
-    as_of_by_quarter: dict[Quarter, datetime] | None = None,
-) -> list[scoring.Assessment]:
-    """Every strategy quarter the indicator reports in, scored, oldest first (annual: Q4s only).
+def _figures(values: list[IndicatorValue], year: int) -> dict[int, aggregation.Figure]:
+    return {
+        v.quarter: aggregation.Figure(v.value, v.numerator, v.denominator)
+        for v in values
+        if v.counts and v.year == year
+    }
 
-    `as_of_by_quarter` maps a locked quarter to its lock time, so its target is the one in force then.
-    """
-    return _assess(
-        indicator,
-        _values_by_indicator([indicator.id])[indicator.id],
-        _targets_by_indicator([indicator.id])[indicator.id],
-        actions_service.quarters(),
-        as_of_by_quarter,
+
+def _year(
+    indicator: Indicator,
+    values: list[IndicatorValue],
+    targets: list[IndicatorTarget],
+    quarter: Quarter,
+    as_of: datetime | None,
+) -> aggregation.YearAssessment:
+    # The financial year to date at `quarter`, judged against the target decided by `as_of`.
+    return aggregation.assess_year(
+        indicator.aggregation_enum,
+        indicator.polarity_enum,
+        _figures(values, quarter.year),
+        _figures(values, quarter.year - 1),
+        _decision(indicator, _pick_target_row(targets, quarter.year, as_of)),
+        quarter.number,
+        unit=indicator.unit_enum,
+        expected=indicator.reports_in,
     )
+
+
+@dataclass
+class Standing:
+    """One indicator up to a quarter as it stood when that quarter was locked (now, if it is not)."""
+
+    indicator: Indicator
+    quarter: Quarter
+    locked_at: datetime | None
+    series: list[scoring.Assessment]  # every strategy quarter up to `quarter` it reports in, oldest first
+    year: aggregation.YearAssessment  # the financial year to date at `quarter`
+    target: scoring.Target | None  # the target `quarter`'s own value is judged against
+    value_rows: dict[Quarter, IndicatorValue]  # the rows behind the values, up to `quarter`
+
+    @property
+    def current(self) -> scoring.Assessment | None:
+        """The assessment of `quarter` itself; None when the indicator does not report in it."""
+        key = (self.quarter.year, self.quarter.number)
+        return next((a for a in self.series if (a.year, a.quarter) == key), None)
+
+
+def _standing(
+    indicator: Indicator,
+    values: list[IndicatorValue],
+    targets: list[IndicatorTarget],
+    strategy_quarters: list[Quarter],
+    quarter: Quarter,
+    locked_at: datetime | None,
+) -> Standing:
+    # Nothing reported for a later quarter is read, and no target decided after the lock.
+    upto = [v for v in values if (v.year, v.quarter) <= (quarter.year, quarter.number)]
+    decided = [t for t in targets if locked_at is None or t.set_at <= locked_at]
+    series_ = _assess(indicator, upto, decided, [q for q in strategy_quarters if q <= quarter], locked_at)
+    return Standing(
+        indicator=indicator,
+        quarter=quarter,
+        locked_at=locked_at,
+        series=series_,
+        year=_year(indicator, upto, decided, quarter, locked_at),
+        target=_to_target(indicator, _pick_target_row(decided, quarter.year, locked_at), quarter.number),
+        value_rows={v.period: v for v in upto},
+    )
+
+
+_LOOK_UP = object()  # as_locked's default: read the quarter's lock time from the cycle
+
+
+def as_locked(found: list[Indicator], quarter: Quarter, *, locked_at=_LOOK_UP) -> list[Standing]:
+    """Each indicator assessed up to `quarter` as it stood when `quarter` was locked; three queries.
+
+    The one rule for "as it stood at the lock", used by the indicator page, the report, the pack and
+    the year-end summary: values of quarters after `quarter` are not read, and only target decisions
+    made by the lock time count (every decision while the quarter is unlocked). `locked_at` may be
+    passed when the caller already knows it (None: not locked).
+    """
+    if locked_at is _LOOK_UP:
+        from app.cycle.service import locked_at as lock_time  # the cycle reads this module; import late
+
+        locked_at = lock_time(quarter)
+    ids = [i.id for i in found]
+    values = _values_by_indicator(ids)
+    targets = _targets_by_indicator(ids)
+    strategy_quarters = actions_service.quarters()
+    return [
+        _standing(i, values[i.id], targets[i.id], strategy_quarters, quarter, locked_at) for i in found
+    ]
+
+
+@dataclass
+class History:
+    """An indicator's page: every quarter as it stood at its own lock, and each year to date so far."""
+
+    series: list[scoring.Assessment]
+    years: list[Standing]  # one per financial year up to `upto`, at its Q4 (or at `upto` in its year)
+
+
+def history(indicator: Indicator, upto: Quarter) -> History:
+    """Every strategy quarter the indicator reports in, each rated as it stood when it was locked.
+
+    A quarter's row therefore always agrees with that quarter's report. `upto` bounds the years shown.
+    """
+    from app.cycle.service import periods  # the cycle reads this module; import late
+
+    locks = {Quarter(p.year, p.quarter): p.locked_at for p in periods()}
+    values = _values_by_indicator([indicator.id])[indicator.id]
+    targets = _targets_by_indicator([indicator.id])[indicator.id]
+    strategy_quarters = actions_service.quarters()
+    rows = []
+    for quarter in strategy_quarters:
+        if indicator.takes_value_in(quarter):
+            standing = _standing(indicator, values, targets, strategy_quarters, quarter, locks.get(quarter))
+            if standing.current is not None:
+                rows.append(standing.current)
+    years = []
+    for year in sorted({q.year for q in strategy_quarters if q <= upto}):
+        end = min(Quarter(year, 4), upto)
+        years.append(_standing(indicator, values, targets, strategy_quarters, end, locks.get(end)))
+    return History(rows, years)
+
+
+def series(indicator: Indicator) -> list[scoring.Assessment]:
+    """Every strategy quarter the indicator reports in, scored as it stood at its lock, oldest first."""
+    return history(indicator, actions_service.quarters()[-1]).series
 
 
 def values_for(indicator: Indicator) -> dict[Quarter, IndicatorValue]:
@@ -283,35 +411,21 @@ class CatalogueRow:
 
 
 def _rows(found: list[Indicator], quarter: Quarter, *, exact: bool) -> list[CatalogueRow]:
-    ids = [i.id for i in found]
-    values = _values_by_indicator(ids)
-    targets = _targets_by_indicator(ids)
-    all_quarters = actions_service.quarters()
     rows = []
-    for indicator in found:
-        assessed = _assess(indicator, values[indicator.id], targets[indicator.id], all_quarters)
-        upto = [a for a in assessed if (a.year, a.quarter) <= (quarter.year, quarter.number)]
-        if exact:
-            chosen = next((a for a in upto if (a.year, a.quarter) == (quarter.year, quarter.number)), None)
-        else:
-            chosen = next((a for a in reversed(upto) if a.value is not None), None)
+    for standing in as_locked(found, quarter):
+        latest = next((a for a in reversed(standing.series) if a.value is not None), None)
+        chosen = standing.current if exact else latest
         value_row = None
         if chosen is not None:
-            value_row = next(
-                (v for v in values[indicator.id] if (v.year, v.quarter) == (chosen.year, chosen.quarter)),
-                None,
-            )
-        target = _to_target(
-            indicator, _pick_target_row(targets[indicator.id], quarter.year, None), quarter.number
-        )
-        rows.append(CatalogueRow(indicator, chosen, target, value_row))
+            value_row = standing.value_rows.get(Quarter(chosen.year, chosen.quarter))
+        rows.append(CatalogueRow(standing.indicator, chosen, standing.target, value_row))
     return rows
 
 
 def catalogue(
     quarter: Quarter, *, objective: str | None = None, agency_id: int | None = None, rag: str | None = None
 ) -> list[CatalogueRow]:
-    """Every indicator with its latest assessment up to `quarter`, filtered; four queries whatever the size.
+    """Every indicator with its latest assessment up to `quarter`, filtered; five queries whatever the size.
 
     `rag` is a Rag value ("no_rating" lists indicators with no value, no target or no rating).
     """

@@ -14,6 +14,7 @@ from app.permissions import require, roles, signed_in
 from app.quarters import financial_year_label
 from app.refresh import rules, service
 from app.refresh.forms import ActionForm, NewActionForm, RetireForm, refresh_form_for
+from app.reports import year_end as year_end_service
 from app.web import get_or_404, render_page_or_fragment, wants_fragment
 
 bp = Blueprint("refresh", __name__)
@@ -217,5 +218,5 @@ def retire(action_id: int):
 @signed_in
 def year_end(fy: str):
     year = _year_or_404(fy)
-    summary = service.year_end(year)
+    summary = year_end_service.year_end(year)
     return render_template("refresh/year_end.html", summary=summary, years=service.strategy_years())

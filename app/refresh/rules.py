@@ -1,5 +1,6 @@
-"""The annual refresh's rules: which actions close, which carry forward, when a refresh may run,
-and what an indicator's year-end outturn is.
+"""The annual refresh's rules: which actions close, which carry forward and when a refresh may run.
+
+An indicator's year-end outturn is app.kpis.aggregation's (the year to date at Q4).
 
 Pure: no Flask, no SQLAlchemy. Decisions where the strategy is silent:
 
@@ -9,23 +10,19 @@ Pure: no Flask, no SQLAlchemy. Decisions where the strategy is silent:
 * An action retired during the previous year is neither closed nor carried: it stays retired.
 * A year is refreshed once, after the previous year's Q4 is locked, before any quarter of the new
   year is locked (a locked quarter's report must keep its figures), and never behind a later refresh.
-* Outturn: discrete (non-cumulative, quarterly) counts are the year's total; everything else
-  (rates, year-to-date counts, annual measures) is the last quarter reported, normally Q4.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 __all__ = [
     "Outcome",
-    "Outturn",
     "RefreshPlan",
     "outcome_for",
-    "outturn",
     "parse_financial_year",
     "plan_refresh",
     "refusal",
@@ -118,32 +115,3 @@ def refusal(year: int, *, first_year: int, last_year: int, previous_q4_locked: b
         return (f"A quarter of {label} is already locked: refreshing now would change its signed-off report. "
                 "Ask an admin to re-open it first.")
     return None
-
-
-@dataclass(frozen=True)
-class Outturn:
-    """An indicator's year-end figure: `value` (None when nothing was reported) and how it was reached."""
-
-    value: float | None
-    basis: str  # "Year total", "Year total (Q1, Q2 only)", "Q4 value", "Q3 value (latest reported)", "No value"
-    quarters: tuple[int, ...] = ()  # the quarters the figure rests on
-
-
-def outturn(values: Mapping[int, float | None], *, discrete_count: bool) -> Outturn:
-    """The year-end outturn from one year's quarterly values keyed 1-4 (None or missing = not reported).
-
-    A discrete count sums the quarters reported and says which when some are missing; anything else
-    is the latest quarter reported. Nothing reported gives value None.
-    """
-    reported = tuple(sorted(q for q, v in values.items() if v is not None and 1 <= q <= 4))
-    if not reported:
-        return Outturn(None, "No value")
-    if discrete_count:
-        total = sum(values[q] for q in reported)
-        if reported == (1, 2, 3, 4):
-            return Outturn(total, "Year total", reported)
-        listed = ", ".join(f"Q{q}" for q in reported)
-        return Outturn(total, f"Year total ({listed} only)", reported)
-    last = reported[-1]
-    basis = "Q4 value" if last == 4 else f"Q{last} value (latest reported)"
-    return Outturn(values[last], basis, (last,))

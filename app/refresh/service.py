@@ -1,4 +1,6 @@
-"""Every query and write of the annual refresh, the refreshed plan's editing and the year-end summary.
+"""Every query and write of the annual refresh and the refreshed plan's editing.
+
+The year-end summary is the reports' (app.reports.year_end).
 
 Functions here flush and never commit: the view (or command) that calls them commits once, so a
 refresh is one transaction: every copied action, lead, sub-action, target and the refresh record
@@ -9,14 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
 
 from app.actions import service as actions_service
 from app.actions.models import Action, ActionLead, Objective, SubAction, SubActionStatus
-from app.actions.rollup import STATUS_ORDER, Status
+from app.actions.rollup import Status
 from app.actions.timescale import derive_due_date
 from app.audit.service import changed_fields, record
 from app.auth.models import Agency, Role, User
@@ -188,8 +190,8 @@ def _previous_rows(year: int) -> tuple[int, list[PreviewRow]]:
 def target_rows(year: int) -> list[TargetRow]:
     """The rated (non-contextual) active indicators with the target in force for `year`, in two queries."""
     found = [i for i in kpi_service.indicators() if i.polarity != scoring.Polarity.CONTEXTUAL.value]
-    targets = kpi_service._targets_by_indicator([i.id for i in found])
-    return [TargetRow(i, kpi_service._pick_target_row(targets[i.id], year, None)) for i in found]
+    in_force = kpi_service.targets_in_force(found, year)
+    return [TargetRow(i, in_force[i.id]) for i in found]
 
 
 def preview(year: int) -> Preview:
@@ -242,6 +244,7 @@ def _set_targets(actor: User | None, year: int, rows: list[TargetRow],
             actor, row.indicator, year,
             value=choice.value, profile=None, lower=choice.lower, upper=choice.upper,
             tolerance=current.tolerance if current is not None else None,
+            basis=current.basis if current is not None else "quarter",
             note=(f"No target agreed at the {label} plan refresh" if choice.blank
                   else f"Agreed at the {label} plan refresh"),
         )
@@ -458,152 +461,6 @@ def add_action(actor: User, year: int, *, objective: Objective, code: str, title
     record(actor, "create", "action", action.id,
            f"Added {action.code} to the {financial_year_label(year)} plan", None, _snapshot(action))
     return action
-
-
-# --- the year-end summary ------------------------------------------------------------------------
-
-
-@dataclass
-class OutturnRow:
-    indicator: Indicator
-    outturn: rules.Outturn
-    target: scoring.Target | None
-    rag: scoring.Rag
-    last_year: rules.Outturn
-    long_term: scoring.DirectionOfTravel
-
-
-@dataclass
-class CarriedRow:
-    action: Action
-    new_action: Action | None  # None until the next year's refresh has run
-
-
-@dataclass
-class YearEndSummary:
-    year: int
-    plan_year: int  # the plan in force at the year's Q4
-    refresh: PlanRefresh | None  # the next year's refresh, once it has run
-    outturns: list[OutturnRow]
-    completed: list[Action]
-    carried_forward: list[CarriedRow]
-    retired: list[Action]
-    rag_by_quarter: list[tuple[Quarter, dict[Status, int]]]
-
-    @property
-    def label(self) -> str:
-        return financial_year_label(self.year)
-
-
-def _is_discrete_count(indicator: Indicator) -> bool:
-    return (indicator.unit == scoring.Unit.COUNT.value and not indicator.cumulative
-            and not indicator.is_annual)
-
-
-def _outturns(year: int) -> list[OutturnRow]:
-    """Every active indicator's outturn for `year` against its target, in four queries whatever the size."""
-    found = kpi_service.indicators()
-    ids = [i.id for i in found]
-    values = kpi_service._values_by_indicator(ids)
-    targets = kpi_service._targets_by_indicator(ids)
-    rows = []
-    for indicator in found:
-        by_year: dict[int, dict[int, float | None]] = {year: {}, year - 1: {}}
-        for v in values[indicator.id]:
-            if v.counts and v.year in by_year:
-                by_year[v.year][v.quarter] = v.value
-        discrete = _is_discrete_count(indicator)
-        now = rules.outturn(by_year[year], discrete_count=discrete)
-        before = rules.outturn(by_year[year - 1], discrete_count=discrete)
-        target_row = kpi_service._pick_target_row(targets[indicator.id], year, None)
-        # A year total is judged against the annual target; a Q4 value against the Q4 target (profile or annual).
-        quarter = now.quarters[-1] if now.quarters and not discrete else 4
-        target = kpi_service._to_target(indicator, target_row, quarter)
-        if discrete and target is not None and target_row is not None and target_row.value is not None:
-            target = replace(target, value=target_row.value)
-        polarity = indicator.polarity_enum
-        rows.append(OutturnRow(
-            indicator, now, target, scoring.rag(now.value, target, polarity, before.value), before,
-            scoring.direction(before.value, now.value, polarity, band=target),
-        ))
-    return rows
-
-
-def year_end(year: int) -> YearEndSummary:
-    """The year-end summary for financial year `year`: outturns, what closed, carried forward or was
-    retired, and the action RAG counts for Q1-Q4. Before the next year's refresh has run, "completed"
-    and "carried forward" are what the refresh would do with the Q4 statuses."""
-    q4 = Quarter(year, 4)
-    plan_year = actions_service.plan_year_for(q4)
-    refresh = refresh_for(year + 1)
-    rag_by_quarter = [(q, actions_service.dashboard(q).counts) for q in q4.year_quarters()]
-    retired = [a for a in plan_actions(plan_year) if a.retired_at is not None]
-    completed: list[Action] = []
-    carried: list[CarriedRow] = []
-    if refresh is not None and refresh.from_year == plan_year:
-        ids = {o.action_id for o in refresh.outcomes} | {o.new_action_id for o in refresh.outcomes if o.new_action_id}
-        by_id = {a.id: a for a in db.session.scalars(select(Action).where(Action.id.in_(ids)))}
-        for o in refresh.outcomes:
-            if o.outcome == rules.Outcome.CLOSED.value:
-                completed.append(by_id[o.action_id])
-            elif o.outcome == rules.Outcome.CARRIED_FORWARD.value:
-                carried.append(CarriedRow(by_id[o.action_id], by_id.get(o.new_action_id)))
-    else:
-        refresh = None
-        for row in actions_service.partnership_rows(q4):
-            if rules.outcome_for(row.status.value) is rules.Outcome.CLOSED:
-                completed.append(row.action)
-            else:
-                carried.append(CarriedRow(row.action, None))
-    return YearEndSummary(year, plan_year, refresh, _outturns(year), completed, carried, retired, rag_by_quarter)
-
-
-def _number_text(value: float | None) -> float | None:
-    return None if value is None else (int(value) if float(value).is_integer() else round(value, 2))
-
-
-def year_end_pack(year: int):
-    """The year-end summary shaped for the Q4 pack's "Year-end summary" sheet (app.reports.workbook.YearEnd).
-
-    Values are the partnership's true figures: the pack applies its own small-number suppression
-    for a published audience.
-    """
-    from app.reports.workbook import IndicatorRow, SummaryRow, YearEnd
-
-    summary = year_end(year)
-
-    def target_value(target: scoring.Target | None) -> float | str | None:
-        if target is None:
-            return None
-        if target.value is not None:
-            return _number_text(target.value)
-        low = "no minimum" if target.lower is None else f"{_number_text(target.lower)}"
-        high = "no maximum" if target.upper is None else f"{_number_text(target.upper)}"
-        return f"{low} to {high}"
-
-    outturns = tuple(
-        IndicatorRow(
-            code=r.indicator.code, name=r.indicator.name, owner=r.indicator.owner.short_name,
-            unit=r.indicator.unit_enum.label, polarity=r.indicator.polarity_enum.label,
-            quarters=(f"{summary.label} {r.outturn.basis}",), values=(_number_text(r.outturn.value),),
-            targets=(r.target.value if r.target else None,), target=target_value(r.target),
-            rag=r.rag.label, short_term="", long_term=r.long_term.text, headline=r.indicator.headline,
-        )
-        for r in summary.outturns
-    )
-    rag_rows = tuple(
-        SummaryRow(objective=q.label, title=f"Actions in force in {q.label}",
-                   counts={s.label: counts.get(s, 0) for s in STATUS_ORDER})
-        for q, counts in summary.rag_by_quarter
-    )
-    return YearEnd(
-        year_label=summary.label,
-        outturns=outturns,
-        completed=tuple(f"{a.code}: {a.title}" for a in summary.completed),
-        carried_forward=tuple(f"{c.action.code}: {c.action.title}" for c in summary.carried_forward),
-        retired=tuple(f"{a.code}: {a.title} (retired: {a.retired_reason})" for a in summary.retired),
-        rag_by_quarter=rag_rows,
-    )
 
 
 def refreshed_at(year: int) -> datetime | None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from app.disclosure import SECONDARY_LABEL, Constraint, Reason, primary_label, protect, protect_rate
 
-__all__ = ["Cell", "protect_rate_cell", "protect_year", "statement"]
+__all__ = ["Cell", "protect_count_cell", "protect_rate_cell", "protect_year", "statement"]
 
 
 @dataclass(frozen=True)
@@ -118,6 +118,18 @@ def _withheld(value: int | float | None, threshold: int, suppress_zeros: bool) -
         return Cell(None)
     small = 0 < value < threshold or (suppress_zeros and value == 0)
     return Cell(primary_label(threshold), Reason.PRIMARY) if small else Cell(SECONDARY_LABEL, Reason.SECONDARY)
+
+
+def protect_count_cell(value: float | None, *, threshold: int = 5, suppress_zeros: bool = False) -> Cell:
+    """A count published on its own, with no total it adds into (a snapshot): only primary suppression.
+
+    Edge cases: None stays None; 0 is shown unless `suppress_zeros`.
+    """
+    number = _number(value)
+    if number is None:
+        return Cell(None)
+    small = 0 < number < threshold or (suppress_zeros and number == 0)
+    return Cell(primary_label(threshold), Reason.PRIMARY) if small else Cell(number)
 
 
 def protect_rate_cell(

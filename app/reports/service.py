@@ -11,14 +11,10 @@ was locked, and nothing reported for a later quarter is read.
 from __future__ import annotations
 
 import dataclasses
-import importlib
-import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
 
 from app.actions import service as actions_service
 from app.actions.rollup import STATUS_ORDER, Movement, Status
@@ -27,16 +23,17 @@ from app.audit.service import record
 from app.cycle import service as cycle_service
 from app.cycle.models import PeriodEvent
 from app.database import utcnow
-from app.disclosure import Reason
-from app.extensions import db
+from app.disclosure import SECONDARY_LABEL, Reason
 from app.kpis import service as kpi_service
+from app.kpis.aggregation import Aggregation, YearAssessment, YearToDate
 from app.kpis.charts import format_value
-from app.kpis.models import Indicator, IndicatorTarget, IndicatorValue
+from app.kpis.models import Indicator, IndicatorValue
 from app.kpis.scoring import NOT_COMPARABLE, Assessment, DirectionOfTravel, Polarity, Rag, Target, Unit
 from app.permissions import can_export_partnership
 from app.quarters import Quarter
 from app.reports import workbook
-from app.reports.publication import Cell, protect_rate_cell, protect_year, statement
+from app.reports import year_end as year_end_service
+from app.reports.publication import Cell, protect_count_cell, protect_rate_cell, protect_year, statement
 
 PARTNERSHIP = "partnership"
 PUBLISHED = "published"
@@ -108,6 +105,15 @@ class IndicatorLine:
     long_term: DirectionOfTravel | None
     chart: list[Assessment]  # strategy quarters up to the one reported, suppressed values as gaps
     exempt_reason: str | None = None  # why this indicator's values are published as they are
+    year: YearAssessment | None = None  # the financial year to date at the quarter reported (true values)
+
+    @property
+    def ytd_note(self) -> str:
+        """Why the year to date is incomplete ("incomplete: Q2 missing"); "" when it is complete or empty."""
+        if self.year is None or self.year.year_to_date.complete or self.year_to_date.shown is None:
+            return ""
+        missing = ", ".join(f"Q{n}" for n in self.year.year_to_date.missing)
+        return f"incomplete: {missing} missing" if missing else "incomplete"
 
     @property
     def value(self) -> Cell:
@@ -180,6 +186,7 @@ class Report:
     threshold: int
     suppressed: tuple[int, int] = (0, 0)  # (primary, secondary) values withheld in what is published
     year_end: workbook.YearEnd | None = None
+    year_end_summary: year_end_service.YearEndSummary | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -252,7 +259,8 @@ def report(quarter: Quarter, audience: str = PARTNERSHIP) -> Report:
         ReturnLine(r.agency.name, r.actions_due, r.actions_submitted, r.indicators_due, r.indicators_submitted)
         for r in board_returns.rows
     ]
-    lines, suppressed = _indicator_lines(quarter, audience, locked_at, threshold)
+    standings = kpi_service.as_locked(kpi_service.indicators(), quarter, locked_at=locked_at)
+    lines, suppressed = _indicator_lines(standings, quarter, audience, threshold)
     result = Report(
         quarter=quarter, audience=audience, strategy=actions_service.strategy().name, generated_at=utcnow(),
         counts=board.counts, counts_by_objective=board.counts_by_objective,
@@ -261,77 +269,29 @@ def report(quarter: Quarter, audience: str = PARTNERSHIP) -> Report:
         suppressed=suppressed,
     )
     if quarter.number == 4:
-        result.year_end = _year_end(quarter)
-        if result.year_end is not None and audience == PUBLISHED:
-            result.year_end = _protect_year_end(result.year_end, lines, quarter)
+        # The year-end outturns are the same standings' years to date, and the published pack shows each
+        # outturn exactly as the Indicators sheet publishes that year to date.
+        summary = year_end_service.year_end(quarter.year, standings)
+        result.year_end_summary = summary
+        published = {line.indicator.code: line.year_to_date for line in lines} if audience == PUBLISHED else None
+        result.year_end = year_end_service.for_pack(summary, published)
     return result
 
 
-def _protect_year_end(year_end: workbook.YearEnd, lines: list[IndicatorLine], quarter: Quarter) -> workbook.YearEnd:
-    """The year-end outturns as the published Q4 pack shows them: the same cells as the Indicators sheet.
-
-    A year total is the year to date at Q4; a "Qn value" outturn is that quarter's published value. A
-    suppressed outturn's rating and direction are withheld, as in the indicator table.
-    """
-    by_code = {line.indicator.code: line for line in lines}
-    rows = []
-    for row in year_end.outturns:
-        line = by_code.get(row.code)
-        if line is None or line.exempt_reason or not row.values or row.values[0] is None:
-            rows.append(row)
-            continue
-        basis = row.quarters[0] if row.quarters else ""
-        cell = line.year_to_date
-        if "Year total" not in basis:
-            found = re.search(r"Q([1-4]) value", basis)
-            number = int(found.group(1)) if found else 4
-            cell = next((c for q, c in zip(line.quarters, line.cells, strict=True)
-                         if q == Quarter(quarter.year, number)), Cell(None))
-        if isinstance(cell.shown, str) or cell.suppressed:
-            row = dataclasses.replace(row, values=(cell.shown,), rag=WITHHELD, long_term=WITHHELD)
-        rows.append(row)
-    return dataclasses.replace(year_end, outturns=tuple(rows))
-
-
-def _year_end(quarter: Quarter) -> workbook.YearEnd | None:
-    # The annual refresh (app.refresh) provides the year-end sheet; until it exists the Q4 pack has none.
-    try:
-        refresh = importlib.import_module("app.refresh.service")
-    except ImportError:
-        return None
-    build = getattr(refresh, "year_end_pack", None)
-    return build(quarter.year) if build is not None else None
-
-
 def _indicator_lines(
-    quarter: Quarter, audience: str, locked_at: datetime | None, threshold: int
+    standings: list[kpi_service.Standing], quarter: Quarter, audience: str, threshold: int
 ) -> tuple[list[IndicatorLine], tuple[int, int]]:
-    """Every active indicator's line; three queries (indicators, values, targets) whatever the size."""
-    found = [i for i in kpi_service.indicators()]
-    ids = [i.id for i in found]
-    values: dict[int, list[IndicatorValue]] = defaultdict(list)
-    targets: dict[int, list[IndicatorTarget]] = defaultdict(list)
-    if ids:
-        # Nothing after the quarter reported is read, so a later quarter's returns cannot change it.
-        for row in db.session.scalars(select(IndicatorValue).where(IndicatorValue.indicator_id.in_(ids))):
-            if (row.year, row.quarter) <= (quarter.year, quarter.number):
-                values[row.indicator_id].append(row)
-        rows = db.session.scalars(select(IndicatorTarget).where(IndicatorTarget.indicator_id.in_(ids)))
-        for row in sorted(rows, key=lambda r: (r.set_at, r.id)):
-            # A locked quarter is rated against the targets as they stood when it was locked.
-            if locked_at is None or row.set_at <= locked_at:
-                targets[row.indicator_id].append(row)
-
-    strategy_quarters = [q for q in actions_service.quarters() if q <= quarter]
+    """Every indicator's line from its standing at the quarter reported (kpi_service.as_locked)."""
     columns = _columns(quarter)
     lines: list[IndicatorLine] = []
     primary = secondary = 0
-    for indicator in found:
-        assessed = kpi_service._assess(indicator, values[indicator.id], targets[indicator.id], strategy_quarters)
-        by_quarter = {Quarter(a.year, a.quarter): a for a in assessed}
+    for standing in standings:
+        indicator = standing.indicator
+        assessed = standing.series
         shown_columns = [q for q in columns if indicator.takes_value_in(q)]
-        reported = {v.period: v for v in values[indicator.id] if v.counts}
-        cells, exempt_reason = _cells_for(indicator, reported, quarter, audience, threshold)
+        reported = {q: v for q, v in standing.value_rows.items() if v.counts}
+        cells, exempt_reason = _cells_for(indicator, reported, quarter, audience, threshold,
+                                          standing.year.year_to_date)
         column_cells = [cells.get(("q", q), Cell(_plain(reported.get(q)))) for q in shown_columns]
         ytd = cells.get(("ytd", quarter), Cell(None))
         if audience == PUBLISHED:
@@ -340,7 +300,7 @@ def _indicator_lines(
                 reason = cells.get(key, Cell(None)).reason
                 primary += reason in (Reason.PRIMARY, Reason.RATE)
                 secondary += reason is Reason.SECONDARY
-        current = by_quarter.get(quarter)
+        current = standing.current
         rag = current.rag if current else Rag.NO_RATING
         short = current.short_term if current else NOT_COMPARABLE
         long = current.long_term if current else NOT_COMPARABLE
@@ -360,6 +320,7 @@ def _indicator_lines(
         lines.append(IndicatorLine(
             indicator=indicator, quarters=shown_columns, cells=column_cells, year_to_date=ytd, target=target,
             rag=rag, short_term=short, long_term=long, chart=chart, exempt_reason=exempt_reason,
+            year=standing.year,
         ))
     return lines, (primary, secondary)
 
@@ -383,15 +344,18 @@ def _plain(row: IndicatorValue | None) -> int | float | None:
 
 
 def _cells_for(
-    indicator: Indicator, reported: dict[Quarter, IndicatorValue], quarter: Quarter, audience: str, threshold: int
+    indicator: Indicator, reported: dict[Quarter, IndicatorValue], quarter: Quarter, audience: str, threshold: int,
+    ytd: YearToDate,
 ) -> tuple[dict[tuple[str, Quarter], Cell], str | None]:
     """Every quarter's value up to `quarter` (keys ("q", Quarter)) and the year to date ("ytd", quarter).
 
     The partnership sees true values. The published audience sees counts protected year by year as the
-    successive packs published them, and rates withheld when built on a small count. Returns the reason
-    an indicator is exempt from suppression, when it is.
+    successive packs published them, and rates withheld when built on a small count. `ytd` is the year to
+    date (app.kpis.aggregation) whose published cell is worked out here. Returns the reason an indicator
+    is exempt from suppression, when it is.
     """
     unit = Unit(indicator.unit)
+    kind = indicator.aggregation_enum
     cells: dict[tuple[str, Quarter], Cell] = {}
     years = sorted({q.year for q in reported} | {quarter.year})
     is_count = unit is Unit.COUNT
@@ -401,36 +365,57 @@ def _cells_for(
     elif unit is Unit.MONEY:
         exempt_reason = "Money, not a count of people: not subject to suppression."
 
-    protect_counts = audience == PUBLISHED and indicator.suppress and is_count
+    protect = audience == PUBLISHED and indicator.suppress and unit is not Unit.MONEY
+    # A flow's quarters add into a published year to date, and a cumulative (or annual) series' quarters
+    # differ by in-quarter amounts, so both are protected across the year; a snapshot's quarters are
+    # independent counts that add into nothing, so primary suppression alone protects them.
+    across_year = protect and is_count and kind is not Aggregation.SNAPSHOT
     for year in years:
         upto = 4 if year < quarter.year else quarter.number
         by_number = {n: (reported[Quarter(year, n)].value if Quarter(year, n) in reported else None)
                      for n in range(1, 5)}
-        if protect_counts:
+        if across_year:
             state = protect_year(by_number, cumulative=indicator.cumulative or indicator.is_annual, upto=upto,
                                  threshold=threshold, suppress_zeros=indicator.suppress_zeros)
-            for (kind, n), cell in state.items():
-                if kind in ("q", "ytd"):
-                    cells[(kind, Quarter(year, n))] = cell
-        else:
-            for n in range(1, upto + 1):
-                q = Quarter(year, n)
-                row = reported.get(q)
-                if audience == PUBLISHED and indicator.suppress and indicator.is_rate and row is not None:
-                    cells[("q", q)] = protect_rate_cell(_plain(row), row.numerator, row.denominator,
-                                                        threshold=threshold)
-                else:
-                    cells[("q", q)] = Cell(_plain(row))
-            if is_count and not indicator.cumulative and not indicator.is_annual:
-                for n in range(2, upto + 1):
-                    parts = [by_number[k] for k in range(1, n + 1) if by_number[k] is not None]
-                    cells[("ytd", Quarter(year, n))] = Cell(_whole(sum(parts)) if parts else None)
-    if is_count and (indicator.cumulative or indicator.is_annual):
-        # The latest figure of a year-to-date series is itself the year to date.
-        latest = next((cells[("q", q)] for q in reversed(quarter.year_quarters()[: quarter.number])
-                       if ("q", q) in cells and cells[("q", q)].shown is not None), None)
-        cells[("ytd", quarter)] = Cell(latest.shown, None) if latest else Cell(None)
+            for (key, n), cell in state.items():
+                if key in ("q", "ytd"):
+                    cells[(key, Quarter(year, n))] = cell
+            continue
+        for n in range(1, upto + 1):
+            q = Quarter(year, n)
+            row = reported.get(q)
+            if protect and is_count:
+                cells[("q", q)] = protect_count_cell(_plain(row), threshold=threshold,
+                                                     suppress_zeros=indicator.suppress_zeros)
+            elif protect and indicator.is_rate and row is not None:
+                cells[("q", q)] = protect_rate_cell(_plain(row), row.numerator, row.denominator,
+                                                    threshold=threshold)
+            else:
+                cells[("q", q)] = Cell(_plain(row))
+    cells[("ytd", quarter)] = _ytd_cell(indicator, cells, quarter, ytd, protect=protect, threshold=threshold)
     return cells, exempt_reason
+
+
+def _ytd_cell(indicator: Indicator, cells: dict[tuple[str, Quarter], Cell], quarter: Quarter, ytd: YearToDate,
+              *, protect: bool, threshold: int) -> Cell:
+    """The year to date as published: the true figure, or one no reader can difference a hidden quarter from."""
+    if ytd.value is None:
+        return Cell(None)
+    if not protect:
+        return Cell(_whole(ytd.value))
+    rests_on = [cells.get(("q", Quarter(quarter.year, n)), Cell(None)) for n in ytd.rests_on]
+    kind = indicator.aggregation_enum
+    if len(ytd.rests_on) == 1 and (kind in (Aggregation.SNAPSHOT, Aggregation.CUMULATIVE) or indicator.is_annual
+                                   or ytd.rests_on == (1,)):
+        # The year to date is one quarter's figure repeated: publish it exactly as that quarter's cell.
+        return rests_on[0]
+    if Unit(indicator.unit) is Unit.COUNT:
+        # A flow: protect_year protected this pack's total together with its quarters.
+        return cells.get(("ytd", quarter), Cell(None))
+    if any(cell.suppressed for cell in rests_on):
+        # A year-to-date rate beside its quarters' rates would let a withheld quarter be worked out.
+        return Cell(SECONDARY_LABEL, Reason.SECONDARY)
+    return protect_rate_cell(ytd.value, ytd.numerator, ytd.denominator, threshold=threshold)
 
 
 def _whole(value: float) -> int | float:
@@ -476,13 +461,13 @@ def pack_data(quarter: Quarter, audience: str = PUBLISHED, data: Report | None =
         workbook.IndicatorRow(
             code=line.indicator.code, name=line.indicator.name, owner=line.indicator.owner.name,
             unit=line.unit.label, polarity=Polarity(line.indicator.polarity).label,
-            quarters=tuple(q.label for q in line.quarters),
+            quarters=tuple(line.quarters),
             values=tuple(_cell_value(c) for c in line.cells),
             targets=tuple(_chart_target(line, q) for q in line.quarters),
             target=line.target_text if line.target is None or line.target.value is None else line.target.value,
             rag=line.rag_label, short_term=line.direction_text(line.short_term),
             long_term=line.direction_text(line.long_term), headline=line.indicator.headline,
-            year_to_date=_cell_value(line.year_to_date),
+            year_to_date=_ytd_value(line),
             disclosure=(f"Not suppressed: {line.exempt_reason}" if line.exempt_reason and data.published else ""),
         )
         for line in data.indicators
@@ -510,6 +495,14 @@ def pack_data(quarter: Quarter, audience: str = PUBLISHED, data: Report | None =
     )
 
 
+def _ytd_value(line: IndicatorLine) -> int | float | str | None:
+    # An incomplete year to date goes to the pack as text with its reason, so no reader takes it as the year.
+    value = _cell_value(line.year_to_date)
+    if line.ytd_note and not isinstance(value, str):
+        return f"{line.show(line.year_to_date)} ({line.ytd_note})"
+    return value
+
+
 def _chart_target(line: IndicatorLine, quarter: Quarter) -> float | None:
     found = next((a for a in line.chart if (a.year, a.quarter) == (quarter.year, quarter.number)), None)
     return found.target.value if found and found.target is not None else None
@@ -535,6 +528,7 @@ def as_json(data: Report) -> dict:
                 "name": line.indicator.name,
                 "values": {q.slug: c.shown for q, c in zip(line.quarters, line.cells, strict=True)},
                 "year_to_date": line.year_to_date.shown,
+                "year_to_date_note": line.ytd_note,
                 "target": line.target_text if line.target is None or line.target.value is None
                 else line.target.value,
                 "rag": line.rag_label,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import math
 import numbers
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -20,12 +19,15 @@ from typing import Any
 import pandas as pd
 from xlsxwriter.utility import quote_sheetname, xl_range
 
+from app.quarters import Quarter
+
 __all__ = [
     "SHEET_NAMES",
     "STATUS_LABELS",
     "YEAR_END_SHEET",
     "ActionRow",
     "IndicatorRow",
+    "OutturnRow",
     "PackData",
     "ReturnRow",
     "SummaryRow",
@@ -81,7 +83,7 @@ class IndicatorRow:
     owner: str
     unit: str
     polarity: str
-    quarters: tuple[str, ...]
+    quarters: tuple[Quarter, ...]
     values: tuple[float | int | str | None, ...]
     targets: tuple[float | None, ...]
     target: float | str | None
@@ -89,7 +91,7 @@ class IndicatorRow:
     short_term: str
     long_term: str
     headline: bool
-    # The financial year to date for counts, as published (a suppressed total arrives as text).
+    # The financial year to date, as published (a suppressed or incomplete one arrives as text).
     year_to_date: float | int | str | None = None
     # Why this indicator's values are published unsuppressed, shown in a "Disclosure" column.
     disclosure: str = ""
@@ -107,11 +109,26 @@ class ReturnRow:
 
 
 @dataclass(frozen=True)
+class OutturnRow:
+    """One indicator's year-end outturn against its target; `basis` says how the quarters made it."""
+
+    code: str
+    name: str
+    unit: str
+    polarity: str
+    outturn: float | int | str | None
+    basis: str
+    target: float | str | None
+    rag: str
+    long_term: str
+
+
+@dataclass(frozen=True)
 class YearEnd:
     """The annual refresh: outturns, what closed, carried forward or retired, and RAG by quarter."""
 
     year_label: str
-    outturns: tuple[IndicatorRow, ...]
+    outturns: tuple[OutturnRow, ...]
     completed: tuple[str, ...]
     carried_forward: tuple[str, ...]
     retired: tuple[str, ...]
@@ -213,7 +230,6 @@ _WIDE_TEXT = 45
 _CHART_WIDTH = 520  # pixels
 _CHART_HEIGHT = 300
 _CHART_ROWS = 17  # default rows (20 px) a chart plus a gap occupies, so the next pair starts clear
-_QUARTER_RE = re.compile(r"^(\d{4})/\d{2} Q([1-4])$")
 
 
 @dataclass(frozen=True)
@@ -644,24 +660,12 @@ def _write_exceptions(writer: pd.ExcelWriter, data: PackData, formats: _Formats)
     )
 
 
-def _quarter_key(label: str) -> tuple[int, int]:
-    match = _QUARTER_RE.match(label)
-    # Callers sort only when every label matches; (0, 0) just keeps the type checker honest.
-    return (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+def _quarter_columns(indicators: Iterable[IndicatorRow]) -> list[Quarter]:
+    """The union of the indicators' quarters, oldest first."""
+    return sorted({q for indicator in indicators for q in indicator.quarters})
 
 
-def _quarter_columns(indicators: Iterable[IndicatorRow]) -> list[str]:
-    """The union of the indicators' quarters, oldest first; unknown label formats keep first-seen order."""
-    seen: dict[str, None] = {}
-    for indicator in indicators:
-        seen.update(dict.fromkeys(indicator.quarters))
-    labels = list(seen)
-    if all(_QUARTER_RE.match(label) for label in labels):
-        labels.sort(key=_quarter_key)
-    return labels
-
-
-def _by_quarter(indicator: IndicatorRow, values: Sequence[Any], quarters: Sequence[str]) -> list[Any]:
+def _by_quarter(indicator: IndicatorRow, values: Sequence[Any], quarters: Sequence[Quarter]) -> list[Any]:
     known = dict(zip(indicator.quarters, values, strict=False))
     return [known.get(q) for q in quarters]
 
@@ -676,7 +680,7 @@ def _write_indicators(
     writer: pd.ExcelWriter,
     data: PackData,
     formats: _Formats,
-    quarters: Sequence[str],
+    quarters: Sequence[Quarter],
     chart_rows: Sequence[int],
 ) -> None:
     sheet = "Indicators"
@@ -697,7 +701,7 @@ def _write_indicators(
         _Col("Owner", 16, "wrap"),
         _Col("Unit", 10, "wrap"),
         _Col("Polarity", 14, "wrap"),
-        *[_Col(q, 11, "number") for q in quarters],
+        *[_Col(q.label, 11, "number") for q in quarters],
         *([_Col("Year to date", 11, "number")] if with_ytd else []),
         _Col("Target", 12, "number"),
         _Col("RAG", 10, "status"),
@@ -751,7 +755,7 @@ _CHART_FIRST_QUARTER_COL = 3  # Code, Indicator, Series, then one column per qua
 
 
 def _write_indicator_charts(
-    writer: pd.ExcelWriter, data: PackData, formats: _Formats, quarters: Sequence[str]
+    writer: pd.ExcelWriter, data: PackData, formats: _Formats, quarters: Sequence[Quarter]
 ) -> list[int]:
     """Write the chart figures and one line chart per indicator; return each indicator's value row."""
     sheet = "Indicator charts"
@@ -766,7 +770,7 @@ def _write_indicator_charts(
         "so each chart shows a gap rather than a zero.",
     )
     columns = [_Col("Code", 8), _Col("Indicator", 40), _Col("Series", 8)]
-    columns += [_Col(q, 11, "number") for q in quarters]
+    columns += [_Col(q.label, 11, "number") for q in quarters]
     body: list[list[object]] = []
     value_rows: list[int] = []
     for indicator in data.indicators:
@@ -884,7 +888,9 @@ def _write_year_end(writer: pd.ExcelWriter, data: PackData, year_end: YearEnd, f
     book = writer.book
     ws = book.get_worksheet_by_name(sheet)
     _preamble(
-        ws, data, formats, f"Year-end summary: {year_end.year_label}", "Outturn is the last reported quarter."
+        ws, data, formats, f"Year-end summary: {year_end.year_label}",
+        "A flow is the year total, a snapshot its Q4 value, a rate recomputed from the year's parts; "
+        "an outturn missing a quarter is not rated.",
     )
     columns = [
         _Col("Code", 14),
@@ -892,6 +898,7 @@ def _write_year_end(writer: pd.ExcelWriter, data: PackData, year_end: YearEnd, f
         _Col("Unit", 10, "wrap"),
         _Col("Polarity", 14, "wrap"),
         _Col("Outturn", 11, "number"),
+        _Col("Basis", 24, "wrap"),
         _Col("Target", 12, "number"),
         _Col("RAG", 10, "status"),
         _Col("Long-term", 15, "wrap"),
@@ -902,7 +909,8 @@ def _write_year_end(writer: pd.ExcelWriter, data: PackData, year_end: YearEnd, f
             _text(i.name),
             _text(i.unit),
             _text(i.polarity),
-            _value(i.values[-1]) if i.values else None,
+            _value(i.outturn),
+            _text(i.basis),
             _target_cell(i.target),
             _text(i.rag),
             _text(i.long_term),
@@ -910,7 +918,7 @@ def _write_year_end(writer: pd.ExcelWriter, data: PackData, year_end: YearEnd, f
         for i in year_end.outturns
     ]
     last = _write_table(writer, sheet, columns, body, formats)
-    _status_fill(ws, _FIRST_DATA_ROW, last, 6, RAG_LABELS, formats)
+    _status_fill(ws, _FIRST_DATA_ROW, last, [c.header for c in columns].index("RAG"), RAG_LABELS, formats)
     _freeze(ws)
 
     row = last + 2

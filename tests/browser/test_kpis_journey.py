@@ -63,10 +63,16 @@ def test_lead_enters_values_inline_and_coordinator_sees_ratings_and_chart(
     page.goto(f"{live_server}/indicators/DV06/targets/2019-20")
     expect(page.get_by_role("heading", name="Target for 2019/20")).to_be_visible()
     check_axe(page)
-    page.get_by_label("Annual target").fill("25")
+    page.get_by_label("Target", exact=True).fill("25")
     page.get_by_label("Reason for this target").fill("Agreed by the HCSP, April 2019")
     page.get_by_role("button", name="Save target").click()
+    # the basis is a required choice: the error says what to do, next to the field and in the summary
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select whether the target is for each quarter")
+    check_axe(page)
+    page.get_by_label("For the year: the year-end outturn is judged against this target").check()
+    page.get_by_role("button", name="Save target").click()
     expect(page.locator("#target-history")).to_contain_text("Agreed by the HCSP, April 2019")
+    expect(page.locator("#target-history")).to_contain_text("For the year")
 
 
 def test_value_entry_works_without_javascript(browser, live_server, make_user, agency_named_live):

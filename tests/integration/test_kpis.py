@@ -249,8 +249,8 @@ def _value(code: str, quarter: Quarter, value: float) -> None:
 
 
 def _rating(code: str, quarter: Quarter, as_of=None) -> Rag:
-    assessed = service.series(_ind(code), {quarter: as_of} if as_of else None)
-    return next(a.rag for a in assessed if (a.year, a.quarter) == (quarter.year, quarter.number))
+    """The quarter's rating as it stood at `as_of` (a lock time; None: as it stands now)."""
+    return service.as_locked([_ind(code)], quarter, locked_at=as_of)[0].current.rag
 
 
 def test_changing_next_years_target_does_not_alter_a_past_rating(app, make_user):
@@ -336,21 +336,40 @@ def test_coordinator_sets_a_target_with_history(login):
     response = post_form(
         client,
         url,
-        {"value": "25", "tolerance": "5", "note": "HCSP 12 April 2019", "expected_latest_id": "0"},
+        {"basis": "quarter", "value": "25", "tolerance": "5", "note": "HCSP 12 April 2019",
+         "expected_latest_id": "0"},
     )
     assert response.status_code == 302
     target = service.target_for(_ind("DV06"), Quarter(2019, 1))
     assert (target.value, target.tolerance) == (25, 0.05)
     page = client.get(url).get_data(as_text=True)
-    assert "HCSP 12 April 2019" in page and "In force for 2019/20" in page
+    assert "HCSP 12 April 2019" in page and "In force for 2019/20" in page and "For each quarter" in page
+
+
+def test_coordinator_chooses_a_year_target_and_the_choice_is_audited(login):
+    # ID02 is a flow: 30 referrals for the year is the year-end target as is, 7.5 a quarter evenly phased.
+    client = login("coordinator")
+    url = "/indicators/ID02/targets/2019-20"
+    fields = {"basis": "year", "value": "30", "note": "HCSP 12 April 2019", "expected_latest_id": "0"}
+    assert post_form(client, url, fields).status_code == 302
+    row = service.target_row_for(_ind("ID02"), 2019)
+    assert row.basis == "year"
+    assert service.target_for(_ind("ID02"), Quarter(2019, 1)).value == 7.5
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "indicator_target")
+                               .order_by(AuditEvent.id.desc())).first()
+    assert event.new["basis"] == "year" and event.new["value"] == 30
+    page = client.get(url).get_data(as_text=True)
+    assert 'value="year" checked' in page or "checked" in page.split('value="year"')[1][:40]
 
 
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"value": "", "note": "x"}, "Enter the annual target, or a target for each quarter"),
-        ({"value": "120", "note": "x"}, "Annual target must be a percentage from 0 to 100"),
-        ({"value": "abc", "note": "x"}, "Enter the annual target as a number"),
+        ({"value": "", "note": "x"}, "Enter the target, or a target for each quarter"),
+        ({"value": "120", "note": "x"}, "Target must be a percentage from 0 to 100"),
+        ({"value": "abc", "note": "x"}, "Enter the target as a number"),
+        ({"basis": "", "value": "20", "note": "x"}, "Select whether the target is for each quarter or for the year"),
+        ({"basis": "fortnight", "value": "20", "note": "x"}, "Not a valid choice"),
         (
             {"value": "20", "tolerance": "150", "note": "x"},
             "The tolerance must be a percentage from 0 to 100",
@@ -360,7 +379,8 @@ def test_coordinator_sets_a_target_with_history(login):
 )
 def test_invalid_targets_are_refused(login, fields, message):
     client = login("coordinator")
-    response = post_form(client, "/indicators/DV06/targets/2019-20", fields | {"expected_latest_id": "0"})
+    data = {"basis": "quarter"} | fields | {"expected_latest_id": "0"}
+    response = post_form(client, "/indicators/DV06/targets/2019-20", data)
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     assert service.target_for(_ind("DV06"), Quarter(2019, 1)) is None
@@ -369,9 +389,10 @@ def test_invalid_targets_are_refused(login, fields, message):
 def test_band_target_needs_an_edge_and_in_order(login):
     client = login("coordinator")
     url = "/indicators/MA02/targets/2019-20"
-    response = post_form(client, url, {"lower": "40", "upper": "28", "note": "x", "expected_latest_id": "0"})
+    band = {"basis": "quarter", "note": "x", "expected_latest_id": "0"}
+    response = post_form(client, url, band | {"lower": "40", "upper": "28"})
     assert "cannot be more than the highest" in response.get_data(as_text=True)
-    response = post_form(client, url, {"lower": "28", "upper": "40", "note": "x", "expected_latest_id": "0"})
+    response = post_form(client, url, band | {"lower": "28", "upper": "40"})
     assert response.status_code == 302
     target = service.target_for(_ind("MA02"), Quarter(2019, 1))
     assert (target.lower, target.upper) == (28, 40)
@@ -380,8 +401,9 @@ def test_band_target_needs_an_edge_and_in_order(login):
 def test_two_coordinators_setting_a_target_get_a_conflict(login):
     first, second = login("coordinator"), login("coordinator")
     url = "/indicators/DV06/targets/2019-20"
-    assert post_form(first, url, {"value": "25", "note": "a", "expected_latest_id": "0"}).status_code == 302
-    response = post_form(second, url, {"value": "20", "note": "b", "expected_latest_id": "0"})
+    fields = {"basis": "quarter", "expected_latest_id": "0"}
+    assert post_form(first, url, fields | {"value": "25", "note": "a"}).status_code == 302
+    response = post_form(second, url, fields | {"value": "20", "note": "b"})
     assert "Someone else set this target while you were editing" in response.get_data(as_text=True)
     assert service.target_for(_ind("DV06"), Quarter(2019, 1)).value == 25
 

@@ -95,7 +95,8 @@ def test_setting_a_target(client_for, who, expected):
     url = "/indicators/DV06/targets/2019-20"
     before = _counts()
     response = post_form(
-        client, url, {"value": "25", "note": "HCSP", "expected_latest_id": "0"}, token_from=_token_page(who)
+        client, url, {"basis": "quarter", "value": "25", "note": "HCSP", "expected_latest_id": "0"},
+        token_from=_token_page(who),
     )
     assert response.status_code == expected
     if who == "anonymous":

@@ -16,6 +16,7 @@ from app.kpis.models import Indicator, IndicatorTarget
 from app.quarters import Quarter
 from app.refresh import service
 from app.refresh.models import PlanRefresh, RefreshOutcome
+from app.reports import year_end as year_end_service
 from tests.conftest import csrf_token
 
 Q4_2018 = Quarter(2018, 4)
@@ -432,11 +433,13 @@ def test_plan_pages(refreshed, login):
 
 # --- the year-end summary ----------------------------------------------------------------------------
 
-def _enter(user, code, year, values):
+def _enter(user, code, year, values, denominator=None):
+    """Enter values; with a denominator each value is the numerator of a rate over it."""
     ind = indicator(code)
     for quarter, value in values.items():
-        kpi_service.save_value(user, ind, Quarter(year, quarter), version=0, value=value, numerator=None,
-                               denominator=None, note="", provisional=False)
+        numerator = int(value) if denominator else None
+        kpi_service.save_value(user, ind, Quarter(year, quarter), version=0, value=value, numerator=numerator,
+                               denominator=denominator, note="", provisional=False)
     db.session.commit()
 
 
@@ -445,19 +448,22 @@ def test_year_end_summary_figures(app, report, lock, make_user, login):
     ma03, dv04 = indicator("MA03"), indicator("DV04")
     owner_ma = make_user("lead", ma03.owner)
     owner_dv = make_user("lead", dv04.owner)
-    _enter(owner_ma, "MA03", 2017, {1: 5, 2: 5, 3: 5, 4: 5})
+    _enter(owner_ma, "MA03", 2017, {1: 5, 2: 5, 3: 5, 4: 4})
     _enter(owner_ma, "MA03", 2018, {1: 10, 2: 12, 3: 8, 4: 5})
-    _enter(owner_dv, "DV04", 2017, {4: 60.0})
-    _enter(owner_dv, "DV04", 2018, {1: 50.0, 4: 65.0})
+    _enter(owner_dv, "DV04", 2017, {1: 60, 2: 60, 3: 60, 4: 60}, denominator=100)
+    _enter(owner_dv, "DV04", 2018, {1: 50, 2: 60, 3: 70, 4: 80}, denominator=100)
     report("A1", Status.COMPLETE)
     report("A2", Status.AMBER)
     report("A2", Status.RED, quarter=Quarter(2018, 3))
     lock()
-    summary = service.year_end(2018)
+    summary = year_end_service.year_end(2018)
     rows = {r.indicator.code: r for r in summary.outturns}
-    assert rows["MA03"].outturn.value == 35 and rows["MA03"].outturn.basis == "Year total"
-    assert rows["MA03"].last_year.value == 20 and rows["MA03"].long_term.label == "Improving"
-    assert rows["DV04"].outturn.value == 65.0 and rows["DV04"].outturn.basis == "Q4 value"
+    # MA03 counts agencies attending: a snapshot, so the year stands at Q4, not the sum of the quarters.
+    assert rows["MA03"].outturn.value == 5 and rows["MA03"].outturn.basis == "Q4 value"
+    assert rows["MA03"].last_year.value == 4 and rows["MA03"].long_term.label == "Improving"
+    # DV04 is a rate: 260 arrests of 400 offences in the year, not the Q4 rate or an average of rates.
+    assert rows["DV04"].outturn.value == 65.0
+    assert rows["DV04"].outturn.basis == "Rate for the year from summed numerators and denominators"
     assert rows["DV04"].target.value == 77
     assert rows["DV04"].rag.label == "Amber", "outside tolerance (69.3) but better than last year's 60"
     assert [a.code for a in summary.completed] == ["A1"]
@@ -472,23 +478,24 @@ def test_year_end_summary_figures(app, report, lock, make_user, login):
     a5 = action("A5", 2019)
     service.retire_action(csp_user, a5, version=a5.version, reason="Delivered by the schools programme")
     db.session.commit()
-    summary = service.year_end(2018)
+    summary = year_end_service.year_end(2018)
     assert summary.refresh is not None
     assert [a.code for a in summary.completed] == ["A1"]
     carried = {c.action.code: c.new_action for c in summary.carried_forward}
     assert carried["A2"].plan_year == 2019
-    retired_2019 = service.year_end(2019)
+    retired_2019 = year_end_service.year_end(2019)
     assert [a.code for a in retired_2019.retired] == ["A5"]
 
     page = login("viewer").get("/plan/year-end/2018-19").get_data(as_text=True)
-    assert "Year-end summary for 2018/19" in page and 'data-code="MA03"' in page and "Year total" in page
+    assert "Year-end summary for 2018/19" in page and 'data-code="MA03"' in page and "Q4 value" in page
     assert "Completed (1)" in page and "Amber" in page
 
 
 def test_year_end_pack_shape(refreshed):
+    from app.reports import year_end
     from app.reports.workbook import YearEnd
 
-    pack = service.year_end_pack(2018)
+    pack = year_end.for_pack(year_end.year_end(2018))
     assert isinstance(pack, YearEnd) and pack.year_label == "2018/19"
     assert pack.completed and pack.completed[0].startswith("A1: ")
     assert [r.objective for r in pack.rag_by_quarter] == ["2018/19 Q1", "2018/19 Q2", "2018/19 Q3", "2018/19 Q4"]

@@ -1,9 +1,9 @@
 """The annual refresh's rules as tables: which actions close or carry forward, when a refresh may run,
-how a year is written, and what an indicator's outturn is."""
+and how a year is written."""
 
 import pytest
 
-from app.refresh.rules import Outcome, outcome_for, outturn, parse_financial_year, plan_refresh, refusal
+from app.refresh.rules import Outcome, outcome_for, parse_financial_year, plan_refresh, refusal
 
 
 @pytest.mark.parametrize("status, retired, expected", [
@@ -72,21 +72,3 @@ def test_refusal(year, changes, expected):
         assert reason is None
     else:
         assert expected in reason
-
-
-@pytest.mark.parametrize("values, discrete, value, basis", [
-    ({1: 10, 2: 12, 3: 8, 4: 5}, True, 35, "Year total"),
-    ({1: 10, 2: None, 3: 8}, True, 18, "Year total (Q1, Q3 only)"),
-    ({4: 3}, True, 3, "Year total (Q4 only)"),
-    ({1: 0, 2: 0, 3: 0, 4: 0}, True, 0, "Year total"),  # zero is reported, not missing
-    ({1: 70.0, 2: 75.0, 3: 72.5, 4: 77.0}, False, 77.0, "Q4 value"),
-    ({1: 70.0, 2: 75.0, 3: 72.5}, False, 72.5, "Q3 value (latest reported)"),
-    ({1: 70.0, 3: None}, False, 70.0, "Q1 value (latest reported)"),
-    ({}, True, None, "No value"),
-    ({1: None, 4: None}, False, None, "No value"),
-    ({5: 9}, True, None, "No value"),  # not a quarter
-])
-def test_outturn(values, discrete, value, basis):
-    result = outturn(values, discrete_count=discrete)
-    assert result.value == value
-    assert result.basis == basis

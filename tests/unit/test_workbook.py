@@ -23,12 +23,14 @@ import pytest
 from openpyxl.utils import column_index_from_string
 from openpyxl.utils.escape import unescape
 
+from app.quarters import Quarter
 from app.reports.workbook import (
     SHEET_NAMES,
     STATUS_LABELS,
     YEAR_END_SHEET,
     ActionRow,
     IndicatorRow,
+    OutturnRow,
     PackData,
     ReturnRow,
     SummaryRow,
@@ -43,7 +45,8 @@ MARKING = "OFFICIAL-SENSITIVE: not for publication"
 DISCLOSURE = (
     "Counts of 1 to 4 are shown as <5, and further values are suppressed where needed to protect them."
 )
-QUARTERS = ("2018/19 Q3", "2018/19 Q4", "2019/20 Q1", "2019/20 Q2")
+QUARTERS = ("2018/19 Q3", "2018/19 Q4", "2019/20 Q1", "2019/20 Q2")  # the column headers
+PERIODS = (Quarter(2018, 3), Quarter(2018, 4), Quarter(2019, 1), Quarter(2019, 2))
 HEADER_ROW = 4  # Excel row number of every data sheet's table header
 
 HOSTILE = {
@@ -96,7 +99,7 @@ def _indicator(code: str, name: str, values: tuple, targets: tuple, target, rag:
         owner="Metropolitan Police",
         unit="%" if "rate" in name else "count",
         polarity="Higher is better" if "rate" in name else "Contextual",
-        quarters=QUARTERS,
+        quarters=PERIODS,
         values=values,
         targets=targets,
         target=target,
@@ -135,7 +138,12 @@ RETURNS = (
 
 YEAR_END = YearEnd(
     year_label="2019/20",
-    outturns=INDICATORS,
+    outturns=tuple(
+        OutturnRow(code=i.code, name=i.name, unit=i.unit, polarity=i.polarity, outturn=i.values[-1],
+                   basis="Year total" if i.unit == "count" else "Rate for the year", target=i.target, rag=i.rag,
+                   long_term=i.long_term)
+        for i in INDICATORS
+    ),
     completed=("B2: Review the MARAC operating protocol",),
     carried_forward=("A2: Train DV champions", "C1: Perpetrator programme"),
     retired=(),
@@ -362,7 +370,10 @@ def test_sheets_in_board_order(year_end: bool, expected: tuple[str, ...]) -> Non
                 "% complete",
             ],
         ),
-        (YEAR_END_SHEET, ["Code", "Indicator", "Unit", "Polarity", "Outturn", "Target", "RAG", "Long-term"]),
+        (
+            YEAR_END_SHEET,
+            ["Code", "Indicator", "Unit", "Polarity", "Outturn", "Basis", "Target", "RAG", "Long-term"],
+        ),
     ],
 )  # fmt: skip
 def test_table_headers(sheet: str, headers: list[str]) -> None:
@@ -401,7 +412,8 @@ def test_table_headers(sheet: str, headers: list[str]) -> None:
         pytest.param("Summary", "D", "No update", 0, id="missing-count-is-zero"),
         pytest.param("Returns", "All agencies", "Actions due", 6, id="returns-total"),
         pytest.param("Indicator charts", "VAWG-02", "2019/20 Q1", 9, id="charted-value"),
-        pytest.param(YEAR_END_SHEET, "VAWG-01", "Outturn", 512, id="outturn-is-last-quarter"),
+        pytest.param(YEAR_END_SHEET, "VAWG-01", "Outturn", 512, id="outturn-as-given"),
+        pytest.param(YEAR_END_SHEET, "VAWG-01", "Basis", "Year total", id="outturn-says-how-it-was-reached"),
         pytest.param(YEAR_END_SHEET, "VAWG-02", "Outturn", "<5", id="suppressed-outturn-stays-text"),
     ],
 )
@@ -520,7 +532,7 @@ DATA_SHEETS = (
         ("Indicators", "C5", "A4:N8"),
         ("Indicator charts", "D5", "A4:G12"),
         ("Returns", "A5", "A4:F8"),
-        (YEAR_END_SHEET, "A5", "A4:H8"),
+        (YEAR_END_SHEET, "A5", "A4:I8"),
     ],
 )
 def test_headers_frozen_and_tables_filterable(sheet: str, frozen: str, autofilter: str) -> None:
@@ -751,3 +763,13 @@ def test_libreoffice_converts_the_pack_to_pdf(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr.decode(errors="replace")
     assert pdf.exists(), result.stdout.decode(errors="replace")
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_quarter_columns_follow_time_from_the_quarters_given() -> None:
+    # Quarters arrive as Quarter objects, not labels to parse: a year's Q4 (January-March of the next
+    # calendar year) still sorts after its Q3, and an indicator starting earlier adds its columns first.
+    later = replace(INDICATORS[0], quarters=(Quarter(2019, 2), Quarter(2018, 4)), values=(5, 9))
+    earlier = replace(INDICATORS[1], quarters=(Quarter(2018, 2),), values=(7,))
+    ws = _open(build_pack(_pack("partnership", indicators=(later, earlier))))["Indicators"]
+    assert [h for h in _headers(ws) if " Q" in h] == ["2018/19 Q2", "2018/19 Q4", "2019/20 Q2"]
+    assert _row(ws, later.code)["2018/19 Q4"] == 9 and _row(ws, later.code)["2019/20 Q2"] == 5
