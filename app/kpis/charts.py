@@ -5,9 +5,11 @@ and needs no display; the SVG is served from its own URL and shown in an <img>,
 so the page's CSP stays strict and nothing comes from a CDN.
 """
 
+import functools
 import io
 import math
 
+import matplotlib
 from matplotlib.figure import Figure
 
 from app.kpis.scoring import Assessment, Polarity, Unit
@@ -110,5 +112,17 @@ def chart_svg(name: str, unit: Unit | str, assessed: list[Assessment]) -> bytes:
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(loc="upper left", fontsize=8, frameon=False, ncols=3)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    # A fixed salt makes the SVG's element ids, and so the whole image, the same for the same data.
+    with matplotlib.rc_context({"svg.hashsalt": "havering-vawg"}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
     return buffer.getvalue()
+
+
+def cached_chart_svg(name: str, unit: Unit | str, assessed: list[Assessment]) -> bytes:
+    """chart_svg, remembered by everything it draws: a saved value changes the key, so it is never stale."""
+    return _chart_svg_for(name, str(unit), tuple(assessed))
+
+
+@functools.lru_cache(maxsize=256)  # the report's headline charts for a few quarters and both audiences
+def _chart_svg_for(name: str, unit: str, assessed: tuple[Assessment, ...]) -> bytes:
+    return chart_svg(name, unit, list(assessed))

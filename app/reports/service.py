@@ -267,10 +267,10 @@ def _year_end(quarter: Quarter) -> workbook.YearEnd | None:
 
 
 def _indicator_lines(
-    quarter: Quarter, audience: str, locked_at: datetime | None, threshold: int
+    quarter: Quarter, audience: str, locked_at: datetime | None, threshold: int, codes: set[str] | None = None
 ) -> tuple[list[IndicatorLine], tuple[int, int]]:
-    """Every active indicator's line; three queries (indicators, values, targets) whatever the size."""
-    found = [i for i in kpi_service.indicators()]
+    """Every active indicator's line (or only those in `codes`); three queries whatever the size."""
+    found = [i for i in kpi_service.indicators() if codes is None or i.code in codes]
     ids = [i.id for i in found]
     values: dict[int, list[IndicatorValue]] = defaultdict(list)
     targets: dict[int, list[IndicatorTarget]] = defaultdict(list)
@@ -512,6 +512,20 @@ def as_json(data: Report) -> dict:
     }
 
 
+def indicator_line(quarter: Quarter, audience: str, code: str) -> IndicatorLine | None:
+    """One indicator's line exactly as the whole report has it, gathered alone; None for an unknown code.
+
+    A chart image needs one line, not the whole report: the report page shows several charts, and
+    rebuilding the dashboard, tracker and every indicator for each image multiplied the page's cost.
+    Suppression is worked out per indicator, so the line alone is the line in the report.
+    """
+    check_audience(audience)
+    locked_at = cycle_service.locked_at(quarter)
+    threshold = current_app.config["DISCLOSURE_THRESHOLD"]
+    lines, _ = _indicator_lines(quarter, audience, locked_at, threshold, codes={code.upper()})
+    return lines[0] if lines else None
+
+
 def chart_points(data: Report, code: str) -> IndicatorLine | None:
     """The indicator line whose chart to draw, or None for an unknown code."""
     return next((line for line in data.indicators if line.indicator.code == code.upper()), None)
@@ -524,5 +538,5 @@ def parse_quarter(text: str) -> Quarter:
 
 __all__ = [
     "AUDIENCES", "MARKING", "PARTNERSHIP", "PUBLISHED", "AudienceError", "IndicatorLine", "Report",
-    "as_json", "build", "chart_points", "check_audience", "pack_data", "report",
+    "as_json", "build", "chart_points", "check_audience", "indicator_line", "pack_data", "report",
 ]
