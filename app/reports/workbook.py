@@ -34,6 +34,8 @@ __all__ = [
     "completion",
     "format_generated_at",
     "safe_text",
+    "text_lines",
+    "row_height",
 ]
 
 STATUS_LABELS = ("Complete", "Green", "Amber", "Red", "No update")
@@ -93,6 +95,13 @@ class IndicatorRow:
     year_to_date: float | int | str | None = None
     # Why this indicator's values are published unsuppressed, shown in a "Disclosure" column.
     disclosure: str = ""
+    # What the values measure: "count", "percentage" (values in points, 39.6 for 39.6%),
+    # "rate_per_1000" or "money"; it sets the number format. "" leaves numbers unformatted.
+    measure: str = ""
+    # The target as agreed, in words ("28.0% to 40.0%", "No target agreed"), beside the numeric target.
+    target_text: str = ""
+    # Per quarter (aligned with `quarters`), the band (lower, upper) the value is judged against, if any.
+    bands: tuple[tuple[float | None, float | None] | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -210,6 +219,7 @@ _HEADER_ROW = 3
 _FIRST_DATA_ROW = _HEADER_ROW + 1
 
 _WIDE_TEXT = 45
+_COVER_TEXT_WIDTH = 95
 _CHART_WIDTH = 520  # pixels
 _CHART_HEIGHT = 300
 _CHART_ROWS = 17  # default rows (20 px) a chart plus a gap occupies, so the next pair starts clear
@@ -241,6 +251,20 @@ class _Formats:
     heading: Any
     statuses: dict[str, Any] = field(default_factory=dict)
     keys: dict[str, Any] = field(default_factory=dict)
+    # Column widths set so far, by (sheet, column), so a second table on a sheet can fit its rows.
+    widths: dict[tuple[str, int], float] = field(default_factory=dict)
+    # Number formats by name ("0.0%", "#,##0"...), made on first use.
+    numbers: dict[str, Any] = field(default_factory=dict)
+    book: Any = None
+
+    def number(self, num_format: str | None) -> Any:
+        """The cell format showing a number as `num_format` (None: the plain number format)."""
+        if num_format is None:
+            return self.by_kind["number"]
+        if num_format not in self.numbers:
+            self.numbers[num_format] = self.book.add_format({"valign": "top", "font_size": 10,
+                                                            "num_format": num_format})
+        return self.numbers[num_format]
 
 
 def build_pack(data: PackData) -> bytes:
@@ -266,7 +290,9 @@ def build_pack(data: PackData) -> bytes:
         for name in names:
             # Created up front, in order, so the tabs read as the board expects whatever is written first.
             book.add_worksheet(name)
-        quarters = _quarter_columns(data.indicators)
+        # A quarter no indicator has a value for (the year before the strategy, say) is left out.
+        quarters = [q for q in _quarter_columns(data.indicators)
+                    if any(v is not None for i in data.indicators for v in _by_quarter(i, i.values, [q]))]
         _write_cover(writer, data, formats, names)
         _write_summary(writer, data, formats)
         _write_actions(writer, data, formats)
@@ -293,6 +319,7 @@ def _make_formats(book: Any) -> _Formats:
         "status": book.add_format({**base, "bold": True}),
     }
     formats = _Formats(
+        book=book,
         by_kind=by_kind,
         header=book.add_format(
             {
@@ -327,6 +354,51 @@ def _make_formats(book: Any) -> _Formats:
             }
         )
     return formats
+
+
+# Row heights. Neither Excel nor LibreOffice grows a row to fit wrapped text written by XlsxWriter, so
+# wrapped cells overlapped or were cut off: each row's height is worked out from its text instead.
+_LINE_POINTS = 12.75  # one line of 10pt text, with the leading both programs use
+_ROW_PADDING = 3.0  # points above and below the text
+_MAX_ROW_POINTS = 409.0  # Excel's largest row height
+_CHARS_PER_WIDTH = 1.1  # 10pt characters per unit of column width (a unit is one 11pt "0"), on the safe side
+
+
+def text_lines(text: str, width: float) -> int:
+    """How many lines `text` takes when wrapped in a column `width` characters wide; at least 1.
+
+    Words wrap whole, as the spreadsheet wraps them; a word longer than the line breaks across lines.
+    """
+    per_line = max(1, int(width * _CHARS_PER_WIDTH))
+    lines = 0
+    for paragraph in text.split("\n"):
+        used = 0
+        lines += 1
+        for word in paragraph.split():
+            if used and used + 1 + len(word) > per_line:
+                lines += 1
+                used = 0
+            if len(word) > per_line:
+                lines += (len(word) - 1) // per_line
+                used = len(word) % per_line or per_line
+            else:
+                used += (1 if used else 0) + len(word)
+    return max(1, lines)
+
+
+def row_height(cells: Iterable[tuple[object, float]]) -> float | None:
+    """Points tall a row must be for its wrapped (text, width) cells; None when one line is enough."""
+    lines = max((text_lines(str(text), width) for text, width in cells if isinstance(text, str) and text),
+                default=1)
+    if lines <= 1:
+        return None
+    return min(_MAX_ROW_POINTS, lines * _LINE_POINTS + _ROW_PADDING)
+
+
+def _fit_row(ws: Any, row: int, cells: Iterable[tuple[object, float]]) -> None:
+    height = row_height(cells)
+    if height is not None:
+        ws.set_row(row, height)
 
 
 def _text(value: object) -> str | None:
@@ -377,13 +449,20 @@ def _write_table(
     autofilter: bool = True,
     set_widths: bool = True,
 ) -> int:
-    """Write headers and rows through pandas; return the last row written (the header row if none)."""
+    """Write headers and rows through pandas; return the last row written (the header row if none).
+
+    Every row is made tall enough for its wrapped text, the header row included.
+    """
     ws = writer.book.get_worksheet_by_name(sheet)
+    widths = []
     for offset, column in enumerate(columns):
         col = first_col + offset
         if set_widths:
             ws.set_column(col, col, column.width, formats.by_kind[column.kind])
+            formats.widths[(sheet, col)] = column.width
+        widths.append(formats.widths.get((sheet, col), column.width))
         ws.write_string(first_row, col, column.header, formats.header)
+    _fit_row(ws, first_row, [(c.header, w) for c, w in zip(columns, widths, strict=True)])
     last_row = first_row + len(rows)
     if rows:
         # object dtype keeps each cell's own type: a "<5" next to a 12 stays text, a date stays a date.
@@ -391,6 +470,15 @@ def _write_table(
         frame.to_excel(
             writer, sheet_name=sheet, startrow=first_row + 1, startcol=first_col, header=False, index=False
         )
+    wrapped = [i for i, c in enumerate(columns) if c.kind == "wrap"]
+    for index, cells in enumerate(rows):
+        row = first_row + 1 + index
+        if not set_widths:
+            # The sheet's column formats belong to its first table: wrap this table's text explicitly.
+            for i in wrapped:
+                if isinstance(cells[i], str):
+                    ws.write_string(row, first_col + i, cells[i], formats.by_kind["wrap"])
+        _fit_row(ws, row, [(cells[i], widths[i]) for i in wrapped])
     if autofilter:
         ws.autofilter(first_row, first_col, last_row, first_col + len(columns) - 1)
     return last_row
@@ -418,7 +506,7 @@ def _freeze(ws: Any, cols: int = 0) -> None:
 def _write_cover(writer: pd.ExcelWriter, data: PackData, formats: _Formats, names: Sequence[str]) -> None:
     ws = writer.book.get_worksheet_by_name("Cover")
     ws.set_column(0, 0, 24)
-    ws.set_column(1, 1, 95, formats.by_kind["wrap"])
+    ws.set_column(1, 1, _COVER_TEXT_WIDTH, formats.by_kind["wrap"])
     if data.marking:
         ws.write_string(_MARKING_ROW, 0, _text(data.marking), formats.marking)
     ws.write_string(_TITLE_ROW, 0, _text(data.strategy), formats.title)
@@ -449,6 +537,7 @@ def _write_cover(writer: pd.ExcelWriter, data: PackData, formats: _Formats, name
             continue
         ws.write_string(row, 0, label, formats.label)
         ws.write_string(row, 1, _text(value), formats.by_kind["wrap"])
+        _fit_row(ws, row, [(_text(value), _COVER_TEXT_WIDTH)])
         row += 1
     row = _write_key(ws, row + 1, "Key to action statuses", _STATUS_MEANINGS, formats)
     row = _write_key(ws, row + 1, "Key to indicator ratings", _RAG_MEANINGS, formats)
@@ -458,6 +547,7 @@ def _write_cover(writer: pd.ExcelWriter, data: PackData, formats: _Formats, name
     for offset, name in enumerate(n for n in names if n != "Cover"):
         ws.write_string(row + 3 + offset, 0, name, formats.label)
         ws.write_string(row + 3 + offset, 1, _SHEET_PURPOSES[name], formats.by_kind["wrap"])
+        _fit_row(ws, row + 3 + offset, [(_SHEET_PURPOSES[name], _COVER_TEXT_WIDTH)])
 
 
 def _write_key(ws: Any, row: int, heading: str, meanings: dict[str, str], formats: _Formats) -> int:
@@ -468,6 +558,7 @@ def _write_key(ws: Any, row: int, heading: str, meanings: dict[str, str], format
     for offset, (label, meaning) in enumerate(meanings.items(), start=2):
         ws.write_string(row + offset, 0, label, formats.keys[label])
         ws.write_string(row + offset, 1, meaning, formats.by_kind["wrap"])
+        _fit_row(ws, row + offset, [(meaning, _COVER_TEXT_WIDTH)])
     return row + 2 + len(meanings)
 
 
@@ -560,19 +651,21 @@ def _bold_overall(
             ws.write(_FIRST_DATA_ROW + index, col, cell, fmt)
 
 
+# About 190 characters across: printed one page wide on A4 landscape at about three-quarters size, so
+# 10pt text stays near 7.5pt (at the old 260 it printed at half size). Rows grow to fit instead.
 _ACTION_COLUMNS = (
-    _Col("Code", 8),
-    _Col("Objective", 10),
-    _Col("Action", _WIDE_TEXT, "wrap"),
-    _Col("Lead agencies", 22, "wrap"),
-    _Col("Timescale", 16, "wrap"),
-    _Col("Due date", 11, "date"),
-    _Col("Overdue", 9, "status"),
-    _Col("Status", 11, "status"),
-    _Col("Movement", 14, "wrap"),
-    _Col("Updates by lead", 30, "wrap"),
-    _Col("Commentary", _WIDE_TEXT, "wrap"),
-    _Col("Mitigation", _WIDE_TEXT, "wrap"),
+    _Col("Code", 6),
+    _Col("Objective", 9),
+    _Col("Action", 32, "wrap"),
+    _Col("Lead agencies", 15, "wrap"),
+    _Col("Timescale", 12, "wrap"),
+    _Col("Due date", 10.5, "date"),
+    _Col("Overdue", 8.5, "status"),
+    _Col("Status", 9.5, "status"),
+    _Col("Movement", 10.5, "wrap"),
+    _Col("Updates by lead", 20, "wrap"),
+    _Col("Commentary", 30, "wrap"),
+    _Col("Mitigation", 27, "wrap"),
 )
 
 
@@ -666,10 +759,50 @@ def _by_quarter(indicator: IndicatorRow, values: Sequence[Any], quarters: Sequen
     return [known.get(q) for q in quarters]
 
 
-def _target_cell(target: float | str | None) -> float | int | str:
-    if target is None:
-        return NO_TARGET
-    return _value(target) if not isinstance(target, str) else _text(target) or NO_TARGET
+_NUMBER_FORMATS = {"count": "#,##0", "percentage": "0.0%", "rate_per_1000": "0.0", "money": "£#,##0"}
+
+
+def number_format(measure: str, value: float | int) -> str | None:
+    """The number format for a value of this measure ("0.0%", "#,##0"...); None for an unknown measure.
+
+    A count that is not whole (an average, say) keeps one decimal place rather than being rounded away.
+    """
+    found = _NUMBER_FORMATS.get(measure)
+    if measure == "count" and not float(value).is_integer():
+        return "#,##0.0"
+    return found
+
+
+def scaled(value: object, measure: str) -> object:
+    """A value as the spreadsheet stores it: a percentage as a fraction (39.6 -> 0.396), others as given."""
+    number = _value(value)
+    if measure == "percentage" and isinstance(number, int | float):
+        return number / 100
+    return number
+
+
+def _target_number(indicator: IndicatorRow) -> float | int | None:
+    """The target as a number; None when there is no single figure (no target, or a band)."""
+    if isinstance(indicator.target, str) or indicator.target is None:
+        return None
+    found = scaled(indicator.target, indicator.measure)
+    return found if isinstance(found, int | float) else None
+
+
+def _target_wording(indicator: IndicatorRow) -> str | None:
+    if indicator.target_text:
+        return _text(indicator.target_text)
+    if isinstance(indicator.target, str):
+        return _text(indicator.target) or NO_TARGET
+    return NO_TARGET if indicator.target is None else None
+
+
+def _format_numbers(ws: Any, row: int, cols_values: Iterable[tuple[int, object]], measure: str,
+                    formats: _Formats) -> None:
+    """Rewrite a row's numeric cells with the number format of their measure; text stays as written."""
+    for col, value in cols_values:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            ws.write_number(row, col, value, formats.number(number_format(measure, value)))
 
 
 def _write_indicators(
@@ -699,7 +832,8 @@ def _write_indicators(
         _Col("Polarity", 14, "wrap"),
         *[_Col(q, 11, "number") for q in quarters],
         *([_Col("Year to date", 11, "number")] if with_ytd else []),
-        _Col("Target", 12, "number"),
+        _Col("Target", 10, "number"),
+        _Col("Target wording", 16, "wrap"),
         _Col("RAG", 10, "status"),
         _Col("Short-term", 15, "wrap"),
         _Col("Long-term", 15, "wrap"),
@@ -708,7 +842,7 @@ def _write_indicators(
     ]
     body = []
     for indicator in data.indicators:
-        values = [_value(v) for v in _by_quarter(indicator, indicator.values, quarters)]
+        values = [scaled(v, indicator.measure) for v in _by_quarter(indicator, indicator.values, quarters)]
         body.append(
             [
                 _text(indicator.code),
@@ -717,8 +851,9 @@ def _write_indicators(
                 _text(indicator.unit),
                 _text(indicator.polarity),
                 *values,
-                *([_value(indicator.year_to_date)] if with_ytd else []),
-                _target_cell(indicator.target),
+                *([scaled(indicator.year_to_date, indicator.measure)] if with_ytd else []),
+                _target_number(indicator),
+                _target_wording(indicator),
                 _text(indicator.rag),
                 _text(indicator.short_term),
                 _text(indicator.long_term),
@@ -728,6 +863,9 @@ def _write_indicators(
         )
     last = _write_table(writer, sheet, columns, body, formats)
     headers = [c.header for c in columns]
+    numeric = [i for i, c in enumerate(columns) if c.kind == "number"]
+    for index, (indicator, cells) in enumerate(zip(data.indicators, body, strict=True)):
+        _format_numbers(ws, _FIRST_DATA_ROW + index, [(i, cells[i]) for i in numeric], indicator.measure, formats)
     _status_fill(ws, _FIRST_DATA_ROW, last, headers.index("RAG"), RAG_LABELS, formats)
     _freeze(ws, 2)
     trend_col = headers.index("Trend")
@@ -892,7 +1030,8 @@ def _write_year_end(writer: pd.ExcelWriter, data: PackData, year_end: YearEnd, f
         _Col("Unit", 10, "wrap"),
         _Col("Polarity", 14, "wrap"),
         _Col("Outturn", 11, "number"),
-        _Col("Target", 12, "number"),
+        _Col("Target", 10, "number"),
+        _Col("Target wording", 16, "wrap"),
         _Col("RAG", 10, "status"),
         _Col("Long-term", 15, "wrap"),
     ]
@@ -902,15 +1041,18 @@ def _write_year_end(writer: pd.ExcelWriter, data: PackData, year_end: YearEnd, f
             _text(i.name),
             _text(i.unit),
             _text(i.polarity),
-            _value(i.values[-1]) if i.values else None,
-            _target_cell(i.target),
+            scaled(i.values[-1], i.measure) if i.values else None,
+            _target_number(i),
+            _target_wording(i),
             _text(i.rag),
             _text(i.long_term),
         ]
         for i in year_end.outturns
     ]
     last = _write_table(writer, sheet, columns, body, formats)
-    _status_fill(ws, _FIRST_DATA_ROW, last, 6, RAG_LABELS, formats)
+    for index, (indicator, cells) in enumerate(zip(year_end.outturns, body, strict=True)):
+        _format_numbers(ws, _FIRST_DATA_ROW + index, [(4, cells[4]), (5, cells[5])], indicator.measure, formats)
+    _status_fill(ws, _FIRST_DATA_ROW, last, 7, RAG_LABELS, formats)
     _freeze(ws)
 
     row = last + 2
@@ -918,7 +1060,7 @@ def _write_year_end(writer: pd.ExcelWriter, data: PackData, year_end: YearEnd, f
     lists = (year_end.completed, year_end.carried_forward, year_end.retired)
     depth = max((len(items) for items in lists), default=0)
     list_rows = [[_text(items[i]) if i < len(items) else None for items in lists] for i in range(depth)]
-    list_cols = [_Col("Completed", 14), _Col("Carried forward", 40), _Col("Retired", 10)]
+    list_cols = [_Col("Completed", 14, "wrap"), _Col("Carried forward", 40, "wrap"), _Col("Retired", 10, "wrap")]
     # Excel allows one autofilter per sheet; it stays on the outturns table.
     row = _write_table(
         writer, sheet, list_cols, list_rows, formats, first_row=row + 1, autofilter=False, set_widths=False

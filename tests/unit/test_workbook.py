@@ -350,8 +350,8 @@ def test_sheets_in_board_order(year_end: bool, expected: tuple[str, ...]) -> Non
         (
             "Indicators",
             [
-                "Code", "Indicator", "Owner", "Unit", "Polarity", *QUARTERS, "Target", "RAG", "Short-term",
-                "Long-term", "Trend",
+                "Code", "Indicator", "Owner", "Unit", "Polarity", *QUARTERS, "Target", "Target wording", "RAG",
+                "Short-term", "Long-term", "Trend",
             ],
         ),
         ("Indicator charts", ["Code", "Indicator", "Series", *QUARTERS]),
@@ -362,7 +362,10 @@ def test_sheets_in_board_order(year_end: bool, expected: tuple[str, ...]) -> Non
                 "% complete",
             ],
         ),
-        (YEAR_END_SHEET, ["Code", "Indicator", "Unit", "Polarity", "Outturn", "Target", "RAG", "Long-term"]),
+        (
+            YEAR_END_SHEET,
+            ["Code", "Indicator", "Unit", "Polarity", "Outturn", "Target", "Target wording", "RAG", "Long-term"],
+        ),
     ],
 )  # fmt: skip
 def test_table_headers(sheet: str, headers: list[str]) -> None:
@@ -392,7 +395,10 @@ def test_table_headers(sheet: str, headers: list[str]) -> None:
         pytest.param("Indicators", "VAWG-03", "2018/19 Q4", "[c]", id="secondary-suppression-stays-text"),
         pytest.param("Indicators", "VAWG-04", "2019/20 Q1", None, id="not-reported-is-blank"),
         pytest.param("Indicators", "VAWG-04", "Target", 77, id="target"),
-        pytest.param("Indicators", "VAWG-01", "Target", "No target agreed", id="no-target"),
+        pytest.param("Indicators", "VAWG-01", "Target", None, id="no-target-is-no-number"),
+        pytest.param("Indicators", "VAWG-01", "Target wording", "No target agreed", id="no-target-in-words"),
+        pytest.param("Indicators", "VAWG-02", "Target", None, id="text-target-is-no-number"),
+        pytest.param("Indicators", "VAWG-02", "Target wording", "No target agreed", id="text-target-in-words"),
         pytest.param("Indicators", "VAWG-04", "RAG", "Red", id="rag-as-text"),
         pytest.param("Indicators", "VAWG-04", "Short-term", "Improving ↑", id="direction-of-travel"),
         pytest.param("Summary", "All", "Red", 2, id="overall-red"),
@@ -482,7 +488,7 @@ def test_returns_lowest_completion_first_with_overall_row() -> None:
     [
         ("Action plan", "H", STATUS_LABELS),
         ("Exceptions", "H", STATUS_LABELS),
-        ("Indicators", "K", ("Green", "Amber", "Red", "No rating")),
+        ("Indicators", "L", ("Green", "Amber", "Red", "No rating")),
     ],
 )
 def test_status_columns_are_coloured_by_their_text(sheet: str, column: str, labels: tuple[str, ...]) -> None:
@@ -517,10 +523,10 @@ DATA_SHEETS = (
         ("Summary", "A5", "A4:H9"),
         ("Action plan", "B5", "A4:L12"),
         ("Exceptions", "B5", "A4:K8"),
-        ("Indicators", "C5", "A4:N8"),
+        ("Indicators", "C5", "A4:O8"),
         ("Indicator charts", "D5", "A4:G12"),
         ("Returns", "A5", "A4:F8"),
-        (YEAR_END_SHEET, "A5", "A4:H8"),
+        (YEAR_END_SHEET, "A5", "A4:I8"),
     ],
 )
 def test_headers_frozen_and_tables_filterable(sheet: str, frozen: str, autofilter: str) -> None:
@@ -545,8 +551,8 @@ def test_every_sheet_prints_landscape_a4_one_page_wide(sheet: str) -> None:
 @pytest.mark.parametrize(
     ("sheet", "column", "min_width"),
     [
-        ("Action plan", "K", 40),
-        ("Action plan", "L", 40),
+        ("Action plan", "K", 25),
+        ("Action plan", "L", 25),
         ("Indicators", "B", 30),
         ("Cover", "B", 60),
     ],
