@@ -33,9 +33,14 @@ __all__ = [
     "build_pack",
     "completion",
     "format_generated_at",
-    "safe_text",
-    "text_lines",
+    "axis_bounds",
+    "number_format",
+    "page_breaks",
+    "print_scale",
     "row_height",
+    "safe_text",
+    "scaled",
+    "text_lines",
 ]
 
 STATUS_LABELS = ("Complete", "Green", "Amber", "Red", "No update")
@@ -220,9 +225,9 @@ _FIRST_DATA_ROW = _HEADER_ROW + 1
 
 _WIDE_TEXT = 45
 _COVER_TEXT_WIDTH = 95
-_CHART_WIDTH = 520  # pixels
-_CHART_HEIGHT = 300
-_CHART_ROWS = 17  # default rows (20 px) a chart plus a gap occupies, so the next pair starts clear
+_CHART_WIDTH = 480  # pixels: two side by side print at full size on A4 landscape
+_CHART_HEIGHT = 260  # two rows of charts to a printed page
+_CHART_ROWS = 14  # default rows (20 px) a chart plus a gap occupies, so the next pair starts clear
 _QUARTER_RE = re.compile(r"^(\d{4})/\d{2} Q([1-4])$")
 
 
@@ -256,6 +261,10 @@ class _Formats:
     # Number formats by name ("0.0%", "#,##0"...), made on first use.
     numbers: dict[str, Any] = field(default_factory=dict)
     book: Any = None
+    # Row heights set so far, by (sheet, row), in points; other rows keep the default height.
+    heights: dict[tuple[str, int], float] = field(default_factory=dict)
+    # Charts placed so far, by sheet: (top row, points tall), so page breaks can keep each one whole.
+    charts: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
 
     def number(self, num_format: str | None) -> Any:
         """The cell format showing a number as `num_format` (None: the plain number format)."""
@@ -303,7 +312,15 @@ def build_pack(data: PackData) -> bytes:
         if data.year_end is not None:
             _write_year_end(writer, data, data.year_end, formats)
         for name in names:
-            _print_setup(book.get_worksheet_by_name(name), data, repeat_row=_HEADER_ROW)
+            ws = book.get_worksheet_by_name(name)
+            if name in formats.charts:
+                widths = sum(_column_px(w) for (sheet, _), w in formats.widths.items() if sheet == name)
+                chart_px = 2 * _CHART_WIDTH + 30 if name == "Indicator charts" else _CHART_WIDTH + 160
+                # The chart sheet's figures are a reference table: its header is not repeated over charts.
+                repeat = None if name == "Indicator charts" else _HEADER_ROW
+                _print_setup(ws, data, repeat, formats, widths_px=max(widths, chart_px))
+            else:
+                _print_setup(ws, data, _HEADER_ROW, formats)
         _set_properties(book, data)
     return buffer.getvalue()
 
@@ -395,10 +412,12 @@ def row_height(cells: Iterable[tuple[object, float]]) -> float | None:
     return min(_MAX_ROW_POINTS, lines * _LINE_POINTS + _ROW_PADDING)
 
 
-def _fit_row(ws: Any, row: int, cells: Iterable[tuple[object, float]]) -> None:
+def _fit_row(ws: Any, row: int, cells: Iterable[tuple[object, float]], formats: _Formats | None = None) -> None:
     height = row_height(cells)
     if height is not None:
         ws.set_row(row, height)
+        if formats is not None:
+            formats.heights[(ws.name, row)] = height
 
 
 def _text(value: object) -> str | None:
@@ -462,7 +481,7 @@ def _write_table(
             formats.widths[(sheet, col)] = column.width
         widths.append(formats.widths.get((sheet, col), column.width))
         ws.write_string(first_row, col, column.header, formats.header)
-    _fit_row(ws, first_row, [(c.header, w) for c, w in zip(columns, widths, strict=True)])
+    _fit_row(ws, first_row, [(c.header, w) for c, w in zip(columns, widths, strict=True)], formats)
     last_row = first_row + len(rows)
     if rows:
         # object dtype keeps each cell's own type: a "<5" next to a 12 stays text, a date stays a date.
@@ -478,7 +497,7 @@ def _write_table(
             for i in wrapped:
                 if isinstance(cells[i], str):
                     ws.write_string(row, first_col + i, cells[i], formats.by_kind["wrap"])
-        _fit_row(ws, row, [(cells[i], widths[i]) for i in wrapped])
+        _fit_row(ws, row, [(cells[i], widths[i]) for i in wrapped], formats)
     if autofilter:
         ws.autofilter(first_row, first_col, last_row, first_col + len(columns) - 1)
     return last_row
@@ -636,7 +655,7 @@ def _write_summary(writer: pd.ExcelWriter, data: PackData, formats: _Formats) ->
             f"Actions by status and objective, {data.quarter}",
             "Objective",
         )
-        ws.insert_chart(row + 2, 0, chart, {"object_position": 2})
+        _place_chart(ws, formats, row + 2, chart, _CHART_HEIGHT + 40)
 
 
 def _bold_overall(
@@ -888,6 +907,24 @@ def _write_indicators(
 _CHART_FIRST_QUARTER_COL = 3  # Code, Indicator, Series, then one column per quarter
 
 
+def _nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least `value` (> 0)."""
+    power = 10 ** math.floor(math.log10(value))
+    return next(step * power for step in (1, 2, 2.5, 5, 10) if step * power >= value * (1 - 1e-9))
+
+
+def axis_bounds(numbers: Iterable[float | None], measure: str) -> tuple[float, float]:
+    """The value axis of an indicator chart: from 0 to a round number above every value, target and
+    band edge, so the line is always seen against what it is judged by. Percentages are fractions
+    (0.4 is 40%) and never run past 100%; nothing to plot gives 0 to 100% (or 0 to 10).
+    """
+    top = max((n for n in numbers if n is not None), default=0.0)
+    if top <= 0:
+        return (0.0, 1.0) if measure == "percentage" else (0.0, 10.0)
+    ceiling = _nice_ceiling(top * 1.1)
+    return (0.0, min(ceiling, 1.0)) if measure == "percentage" else (0.0, ceiling)
+
+
 def _write_indicator_charts(
     writer: pd.ExcelWriter, data: PackData, formats: _Formats, quarters: Sequence[str]
 ) -> list[int]:
@@ -903,20 +940,77 @@ def _write_indicator_charts(
         "The figures charted are below the header; suppressed values (<5, [c]) are left blank, "
         "so each chart shows a gap rather than a zero.",
     )
-    columns = [_Col("Code", 8), _Col("Indicator", 40), _Col("Series", 8)]
+    columns = [_Col("Code", 8), _Col("Indicator", 40), _Col("Series", 14)]
     columns += [_Col(q, 11, "number") for q in quarters]
     body: list[list[object]] = []
     value_rows: list[int] = []
+    measures: list[str] = []
+    series_rows: list[dict[str, int]] = []
     for indicator in data.indicators:
-        values = [_chart_value(v) for v in _by_quarter(indicator, indicator.values, quarters)]
-        targets = [_chart_value(t) for t in _by_quarter(indicator, indicator.targets, quarters)]
+        def numbers(values: Sequence[Any], indicator: IndicatorRow = indicator) -> list[object]:
+            return [scaled(_chart_value(v), indicator.measure) for v in _by_quarter(indicator, values, quarters)]
+
         value_rows.append(_FIRST_DATA_ROW + len(body))
-        body.append([_text(indicator.code), _text(indicator.name), "Value", *values])
-        body.append([_text(indicator.code), _text(indicator.name), "Target", *targets])
+        rows = {"Value": numbers(indicator.values), "Target": numbers(indicator.targets)}
+        bands = _by_quarter(indicator, indicator.bands, quarters)
+        if any(b is not None for b in bands):
+            # A band is charted as its two edges: MA02 is judged against 28% to 40%, not a single line.
+            rows["Band minimum"] = numbers([b[0] if b else None for b in bands])
+            rows["Band maximum"] = numbers([b[1] if b else None for b in bands])
+        placed = {}
+        for series, values in rows.items():
+            placed[series] = _FIRST_DATA_ROW + len(body)
+            measures.append(indicator.measure)
+            body.append([_text(indicator.code), _text(indicator.name), series, *values])
+        series_rows.append(placed)
     last = _write_table(writer, sheet, columns, body, formats)
+    first_q = _CHART_FIRST_QUARTER_COL
+    for index, (cells, measure) in enumerate(zip(body, measures, strict=True)):
+        _format_numbers(ws, _FIRST_DATA_ROW + index, [(first_q + i, v) for i, v in enumerate(cells[first_q:])],
+                        measure, formats)
     _freeze(ws, 3)
     if not quarters:
         return value_rows
+
+    last_q = first_q + len(quarters) - 1
+    top = last + 2
+    styles = {
+        "Value": {"line": {"color": "#1D70B8", "width": 2.25},
+                  "marker": {"type": "circle", "size": 6, "fill": {"color": "#1D70B8"},
+                             "border": {"color": "#1D70B8"}}},
+        "Target": {"line": {"color": "#505A5F", "width": 1.5, "dash_type": "dash"}, "marker": {"type": "none"}},
+        "Band minimum": {"line": {"color": "#00703C", "width": 1.5, "dash_type": "square_dot"},
+                         "marker": {"type": "none"}},
+        "Band maximum": {"line": {"color": "#00703C", "width": 1.5, "dash_type": "square_dot"},
+                         "marker": {"type": "none"}},
+    }
+    for index, (indicator, placed) in enumerate(zip(data.indicators, series_rows, strict=True)):
+        chart = book.add_chart({"type": "line"})
+        plotted: list[float | None] = []
+        for series, row in placed.items():
+            chart.add_series(
+                {
+                    "name": [sheet, row, 2],
+                    "categories": [sheet, _HEADER_ROW, first_q, _HEADER_ROW, last_q],
+                    "values": [sheet, row, first_q, row, last_q],
+                    **styles[series],
+                }
+            )
+            plotted += [v for v in body[row - _FIRST_DATA_ROW][first_q:] if isinstance(v, int | float)]
+        low, high = axis_bounds(plotted, indicator.measure)
+        axis = {"name": _text(indicator.unit), "major_gridlines": {"visible": True}, "min": low, "max": high}
+        if indicator.measure in _NUMBER_FORMATS:
+            axis["num_format"] = "0%" if indicator.measure == "percentage" else _NUMBER_FORMATS[indicator.measure]
+        chart.set_title({"name": _text(f"{indicator.code}: {indicator.name}"), "name_font": {"size": 10}})
+        chart.set_y_axis(axis)
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": _CHART_WIDTH, "height": _CHART_HEIGHT})
+        chart.show_blanks_as("gap")
+        # A filter on the figures above must not blank the charts.
+        chart.show_hidden_data()
+        _place_chart(ws, formats, top + (index // 2) * _CHART_ROWS, chart, _CHART_HEIGHT,
+                     {"x_offset": (index % 2) * (_CHART_WIDTH + 20), "y_offset": 5})
+    return value_rows
 
     first_q = _CHART_FIRST_QUARTER_COL
     last_q = first_q + len(quarters) - 1
@@ -1077,7 +1171,68 @@ def _write_year_end(writer: pd.ExcelWriter, data: PackData, year_end: YearEnd, f
         chart = _stacked_status_chart(
             book, sheet, rag_header, row, f"Actions by status, {year_end.year_label}", "Quarter"
         )
-        ws.insert_chart(row + 2, 0, chart, {"object_position": 2})
+        _place_chart(ws, formats, row + 2, chart, _CHART_HEIGHT + 40)
+
+
+# Printing. A4 landscape is 842 x 595 points; the margins are set in _print_setup.
+_DEFAULT_ROW_POINTS = 15.0
+_PRINTABLE_WIDTH_PX = (842 - 2 * 0.4 * 72) * 96 / 72  # left and right margins of 0.4 inch
+_PRINTABLE_HEIGHT_POINTS = 595 - 2 * 0.75 * 72  # top and bottom margins of 0.75 inch
+_PAGE_SAFETY = 0.95  # LibreOffice and Excel differ slightly in what fits on a page
+
+
+def _column_px(width: float) -> float:
+    # Excel's rule for a column of `width` characters of the default font (7 px a character, 5 px padding).
+    return width * 7 + 5
+
+
+def print_scale(content_px: float) -> int:
+    """The print scale (10-100 %) at which `content_px` pixels of sheet fit one A4 landscape page wide."""
+    fit = 100 * _PRINTABLE_WIDTH_PX * _PAGE_SAFETY / max(content_px, 1)
+    return max(10, min(100, math.floor(fit)))
+
+
+def page_breaks(heights: Sequence[float], charts: dict[int, float], capacity: float,
+                repeat: float = 0.0) -> list[int]:
+    """The rows to break a page before so that no chart straddles a page break.
+
+    `heights` are the sheet's row heights in points from row 0, `charts` maps a chart's top row to its
+    height, `capacity` is a page's height in points and `repeat` the height of a header row repeated
+    on every page after the first. Pure: the page arithmetic Excel and LibreOffice do.
+    """
+    breaks: list[int] = []
+    used = 0.0
+    for row, height in enumerate(heights):
+        if used + height > capacity and used > repeat:
+            used = repeat  # the row starts the next page of its own accord
+        if row in charts and used > repeat and used + charts[row] > capacity:
+            breaks.append(row)
+            used = repeat
+        used += height
+    return breaks
+
+
+def _keep_charts_whole(ws: Any, formats: _Formats, scale: int, repeat_row: int | None) -> None:
+    charts = dict(formats.charts.get(ws.name, []))
+    if not charts:
+        return
+    known = [row for (name, row) in formats.heights if name == ws.name]
+    last = max([*known, *(row + math.ceil(h / _DEFAULT_ROW_POINTS) for row, h in charts.items())])
+    heights = [formats.heights.get((ws.name, row), _DEFAULT_ROW_POINTS) for row in range(last + 1)]
+    capacity = _PRINTABLE_HEIGHT_POINTS * 100 / scale * _PAGE_SAFETY
+    repeat = heights[repeat_row] if repeat_row is not None else 0.0
+    breaks = page_breaks(heights, charts, capacity, repeat)
+    if breaks:
+        ws.set_h_pagebreaks(breaks)
+
+
+def _place_chart(ws: Any, formats: _Formats, row: int, chart: Any, height_px: float,
+                 options: dict | None = None) -> None:
+    """Insert a chart at `row` and remember it, so the page breaks can keep it whole."""
+    options = {"object_position": 2, **(options or {})}
+    ws.insert_chart(row, 0, chart, options)
+    points = (height_px + options.get("y_offset", 0)) * 0.75 + 2
+    formats.charts.setdefault(ws.name, []).append((row, points))
 
 
 def _escape_header(text: str) -> str:
@@ -1085,17 +1240,27 @@ def _escape_header(text: str) -> str:
     return text[:_HEADER_FOOTER_MAX].replace("&", "&&")
 
 
-def _print_setup(ws: Any, data: PackData, repeat_row: int) -> None:
+def _print_setup(ws: Any, data: PackData, repeat_row: int | None, formats: _Formats,
+                 widths_px: float | None = None) -> None:
+    """A4 landscape, one page wide. A sheet with charts prints at a fixed scale instead of "fit to
+    width", because both programs ignore manual page breaks under "fit to", and the breaks are what
+    keep each chart whole on its page."""
     ws.set_landscape()
     ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as needed
-    ws.repeat_rows(repeat_row)
-    ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
+    if widths_px is None:
+        ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as needed
+    else:
+        scale = print_scale(widths_px)
+        ws.set_print_scale(scale)
+        _keep_charts_whole(ws, formats, scale, repeat_row)
+    if repeat_row is not None:
+        ws.repeat_rows(repeat_row)
+    ws.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.75)
     if data.marking:
         ws.set_header(f'&C&"-,Bold"&12{_escape_header(data.marking)}')
-    strategy = _escape_header(data.strategy[:60])
+    # Short, at 8pt: the strategy's full name ran into the page number and was cut off.
     quarter = _escape_header(data.quarter[:30])
-    ws.set_footer(f"&L{strategy}&CPage &P of &N&R{quarter}")
+    ws.set_footer(f"&L&8HCSP board pack, {quarter}&C&8Page &P of &N&R&8&A")
 
 
 def _set_properties(book: Any, data: PackData) -> None:

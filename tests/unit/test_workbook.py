@@ -33,10 +33,14 @@ from app.reports.workbook import (
     ReturnRow,
     SummaryRow,
     YearEnd,
+    axis_bounds,
     build_pack,
     completion,
     format_generated_at,
+    page_breaks,
+    row_height,
     safe_text,
+    text_lines,
 )
 
 MARKING = "OFFICIAL-SENSITIVE: not for publication"
@@ -535,8 +539,11 @@ def test_headers_frozen_and_tables_filterable(sheet: str, frozen: str, autofilte
     assert ws.auto_filter.ref == autofilter
 
 
-@pytest.mark.parametrize("sheet", ("Cover", *DATA_SHEETS))
-def test_every_sheet_prints_landscape_a4_one_page_wide(sheet: str) -> None:
+CHART_SHEETS = ("Summary", "Indicator charts", YEAR_END_SHEET)
+
+
+@pytest.mark.parametrize("sheet", [s for s in ("Cover", *DATA_SHEETS) if s not in CHART_SHEETS])
+def test_every_table_sheet_prints_landscape_a4_one_page_wide(sheet: str) -> None:
     ws = _book()[sheet]
     assert ws.page_setup.orientation == "landscape"
     assert int(ws.page_setup.paperSize) == 9
@@ -546,6 +553,143 @@ def test_every_sheet_prints_landscape_a4_one_page_wide(sheet: str) -> None:
     assert int(ws.page_setup.fitToHeight) == 0
     assert ws.print_title_rows == "$4:$4"
     assert "&P" in ws.oddFooter.center.text
+
+
+@pytest.mark.parametrize("sheet", CHART_SHEETS)
+def test_sheets_with_charts_print_at_a_fixed_readable_scale(sheet: str) -> None:
+    # Under "fit to width" both programs ignore manual page breaks, and the breaks keep charts whole.
+    ws = _book()[sheet]
+    assert ws.page_setup.orientation == "landscape"
+    assert not (ws.sheet_properties.pageSetUpPr and ws.sheet_properties.pageSetUpPr.fitToPage)
+    assert 75 <= int(ws.page_setup.scale or 100) <= 100  # 100 is the default, so it is left out
+    assert "&P" in ws.oddFooter.center.text
+    # The chart figures' header is not repeated: it printed over the charts.
+    assert ws.print_title_rows == (None if sheet == "Indicator charts" else "$4:$4")
+
+
+def test_indicator_charts_start_on_a_page_of_their_own_and_never_straddle_one() -> None:
+    ws = _book()["Indicator charts"]
+    breaks = [b.id for b in ws.row_breaks.brk]
+    assert breaks, "no page break before the charts"
+
+
+@pytest.mark.parametrize(
+    ("heights", "charts", "capacity", "repeat", "expected"),
+    [
+        pytest.param([10.0] * 10, {}, 50.0, 0.0, [], id="no-charts-no-breaks"),
+        pytest.param([10.0] * 10, {2: 30.0}, 50.0, 0.0, [], id="chart-fits-where-it-is"),
+        pytest.param([10.0] * 10, {3: 30.0}, 50.0, 0.0, [3], id="chart-would-straddle-so-it-moves"),
+        pytest.param([10.0] * 20, {3: 30.0, 6: 30.0}, 50.0, 0.0, [3, 6], id="each-chart-its-own-page"),
+        pytest.param([10.0] * 20, {0: 30.0}, 50.0, 0.0, [], id="first-row-never-breaks"),
+        pytest.param([10.0] * 12, {5: 30.0}, 50.0, 0.0, [], id="natural-break-already-there"),
+        pytest.param([10.0] * 12, {7: 30.0}, 50.0, 10.0, [7], id="repeated-header-takes-room"),
+        pytest.param([10.0] * 12, {7: 30.0}, 50.0, 0.0, [], id="without-a-repeated-header-it-fits"),
+        pytest.param([10.0] * 12, {1: 80.0}, 50.0, 0.0, [1], id="taller-than-a-page-starts-one"),
+    ],
+)
+def test_page_breaks_keep_charts_whole(heights, charts, capacity, repeat, expected) -> None:
+    assert page_breaks(heights, charts, capacity, repeat) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "lines"),
+    [
+        pytest.param("", 10, 1, id="empty-is-one-line"),
+        pytest.param("Short", 10, 1, id="fits"),
+        pytest.param("one two three four", 10, 2, id="wraps-at-words"),
+        pytest.param("first\nsecond", 40, 2, id="line-breaks-count"),
+        pytest.param("a" * 25, 10, 3, id="long-word-breaks"),
+        pytest.param("word " * 40, 45, 4, id="paragraph"),
+    ],
+)
+def test_text_lines(text: str, width: float, lines: int) -> None:
+    assert text_lines(text, width) == lines
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        pytest.param([("short", 20)], None, id="one-line-keeps-default"),
+        pytest.param([(None, 5), (12, 5)], None, id="numbers-and-blanks"),
+        pytest.param([("one two three four", 10)], 2 * 12.75 + 3, id="two-lines"),
+        pytest.param([("x " * 5000, 10)], 409.0, id="capped-at-excel-maximum"),
+    ],
+)
+def test_row_height(cells, expected) -> None:
+    assert row_height(cells) == expected
+
+
+def test_wrapped_rows_are_tall_enough_for_their_text() -> None:
+    long = "Delayed by staff vacancies; recruitment under way. " * 4
+    pack = _pack(actions=(replace(ACTIONS[0], commentary=long),))
+    ws = _open(build_pack(pack))["Action plan"]
+    assert ws.row_dimensions[HEADER_ROW + 1].height >= 3 * 12.75
+
+
+@pytest.mark.parametrize(
+    ("numbers", "measure", "expected"),
+    [
+        pytest.param([0.145, 0.17, 0.28, 0.40], "percentage", (0.0, 0.5), id="band-in-view"),
+        pytest.param([0.0, 0.0], "percentage", (0.0, 1.0), id="all-zero-percent-is-0-to-100"),
+        pytest.param([0.95], "percentage", (0.0, 1.0), id="never-past-100"),
+        pytest.param([], "count", (0.0, 10.0), id="nothing-to-plot"),
+        pytest.param([None, 304, 813], "count", (0.0, 1000.0), id="counts-round-up"),
+        pytest.param([7, 9], "count", (0.0, 10.0), id="small-counts"),
+        pytest.param([3.4], "rate_per_1000", (0.0, 5.0), id="rate"),
+    ],
+)
+def test_axis_bounds(numbers, measure, expected) -> None:
+    assert axis_bounds(numbers, measure) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("measure", "value", "stored", "num_format"),
+    [
+        pytest.param("percentage", 39.6, 0.396, "0.0%", id="percent-as-fraction"),
+        pytest.param("count", 1234, 1234, "#,##0", id="count"),
+        pytest.param("count", 2.5, 2.5, "#,##0.0", id="count-not-whole"),
+        pytest.param("rate_per_1000", 3.4, 3.4, "0.0", id="rate"),
+        pytest.param("money", 1200, 1200, "£#,##0", id="money"),
+        pytest.param("", 39.6, 39.6, "General", id="unknown-measure-unformatted"),
+    ],
+)
+def test_indicator_numbers_carry_their_number_format(make_pack, measure, value, stored, num_format) -> None:
+    indicator = replace(INDICATORS[3], measure=measure, values=(1, 2, 3, value), target=value,
+                        target_text="At least that")
+    ws = _open(build_pack(make_pack(indicators=(indicator,))))["Indicators"]
+    headers = [c.value for c in ws[HEADER_ROW]]
+    row = next(r for r in ws.iter_rows(min_row=HEADER_ROW + 1) if r[0].value == "VAWG-04")
+    for header in ("2019/20 Q2", "Target"):
+        cell = row[headers.index(header)]
+        assert cell.value == pytest.approx(stored) and cell.data_type == "n"
+        assert cell.number_format == num_format
+    assert row[headers.index("Target wording")].value == "At least that"
+
+
+def test_quarters_no_indicator_reported_are_left_out(make_pack) -> None:
+    indicators = tuple(replace(i, values=(None, *i.values[1:])) for i in INDICATORS)
+    ws = _open(build_pack(make_pack(indicators=indicators)))["Indicators"]
+    assert QUARTERS[0] not in [c.value for c in ws[HEADER_ROW]]
+
+
+def test_a_band_is_charted_with_both_edges_on_an_axis_that_shows_it(make_pack) -> None:
+    band = replace(INDICATORS[3], measure="percentage", values=(14.5, 15.0, 16.0, 17.0), targets=(None,) * 4,
+                   target="28.0% to 40.0%", bands=((28.0, 40.0),) * 4)
+    content = build_pack(make_pack(indicators=(band,)))
+    (chart,) = _charts_on(content, "Indicator charts")
+    assert chart.count("<c:ser>") == 4
+    assert '<c:max val="0.5"/>' in chart and '<c:min val="0.0"/>' in chart
+    assert 'formatCode="0%"' in chart
+    ws = _open(content)["Indicator charts"]
+    series = [r[2] for r in ws.iter_rows(min_row=HEADER_ROW + 1, values_only=True) if r[0] == "VAWG-04"]
+    assert series == ["Value", "Target", "Band minimum", "Band maximum"]
+
+
+def test_footer_is_short_enough_to_print_whole() -> None:
+    ws = _book()["Action plan"]
+    for part in (ws.oddFooter.left.text, ws.oddFooter.center.text, ws.oddFooter.right.text):
+        assert len(part) <= 40, part
+    assert "2019/20 Q2" in ws.oddFooter.left.text
 
 
 @pytest.mark.parametrize(
