@@ -447,6 +447,8 @@ def pack_data(quarter: Quarter, audience: str = PUBLISHED, data: Report | None =
             long_term=line.direction_text(line.long_term), headline=line.indicator.headline,
             year_to_date=_cell_value(line.year_to_date),
             disclosure=(f"Not suppressed: {line.exempt_reason}" if line.exempt_reason and data.published else ""),
+            measure=line.unit.value, target_text=line.target_text,
+            bands=tuple(_chart_band(line, q) for q in line.quarters),
         )
         for line in data.indicators
     )
@@ -476,6 +478,13 @@ def pack_data(quarter: Quarter, audience: str = PUBLISHED, data: Report | None =
 def _chart_target(line: IndicatorLine, quarter: Quarter) -> float | None:
     found = next((a for a in line.chart if (a.year, a.quarter) == (quarter.year, quarter.number)), None)
     return found.target.value if found and found.target is not None else None
+
+
+def _chart_band(line: IndicatorLine, quarter: Quarter) -> tuple[float | None, float | None] | None:
+    found = next((a for a in line.chart if (a.year, a.quarter) == (quarter.year, quarter.number)), None)
+    if found is None or found.target is None or not found.target.has_band:
+        return None
+    return (found.target.lower, found.target.upper)
 
 
 def build(quarter: Quarter, audience: str = PUBLISHED, actor=None, data: Report | None = None) -> bytes:

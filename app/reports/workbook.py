@@ -285,7 +285,11 @@ def build_pack(data: PackData) -> bytes:
     buffer = io.BytesIO()
     # Belt and braces with safe_text: XlsxWriter must never turn user text into a formula,
     # a hyperlink or a number, whatever it looks like.
-    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+               # Arial, not Calibri: LibreOffice has Arial's metrics (Liberation Sans) but rarely Calibri's,
+               # and a substitute font widens every column by a third, so print scales and page breaks
+               # worked out here came out wrong. Arial 10 has Calibri 11's 7-pixel digit, so widths hold.
+               "default_format_properties": {"font_name": "Arial", "font_size": 10}}
     with pd.ExcelWriter(
         buffer,
         engine="xlsxwriter",
@@ -844,20 +848,21 @@ def _write_indicators(
     with_ytd = any(i.year_to_date is not None for i in data.indicators)
     with_disclosure = any(i.disclosure for i in data.indicators)
     columns = [
-        _Col("Code", 8),
-        _Col("Indicator", 40, "wrap"),
-        _Col("Owner", 16, "wrap"),
-        _Col("Unit", 10, "wrap"),
-        _Col("Polarity", 14, "wrap"),
-        *[_Col(q, 11, "number") for q in quarters],
-        *([_Col("Year to date", 11, "number")] if with_ytd else []),
-        _Col("Target", 10, "number"),
-        _Col("Target wording", 16, "wrap"),
-        _Col("RAG", 10, "status"),
-        _Col("Short-term", 15, "wrap"),
-        _Col("Long-term", 15, "wrap"),
-        _Col("Trend", 16),
-        *([_Col("Disclosure", 30, "wrap")] if with_disclosure else []),
+        # About 190 characters across at most, like the action plan, so it prints at a readable size.
+        _Col("Code", 7),
+        _Col("Indicator", 28, "wrap"),
+        _Col("Owner", 12, "wrap"),
+        _Col("Unit", 9, "wrap"),
+        _Col("Polarity", 10, "wrap"),
+        *[_Col(q, 9, "number") for q in quarters],
+        *([_Col("Year to date", 9, "number")] if with_ytd else []),
+        _Col("Target", 9, "number"),
+        _Col("Target wording", 14, "wrap"),
+        _Col("RAG", 9, "status"),
+        _Col("Short-term", 11, "wrap"),
+        _Col("Long-term", 11, "wrap"),
+        _Col("Trend", 10),
+        *([_Col("Disclosure", 16, "wrap")] if with_disclosure else []),
     ]
     body = []
     for indicator in data.indicators:
@@ -974,6 +979,9 @@ def _write_indicator_charts(
 
     last_q = first_q + len(quarters) - 1
     top = last + 2
+    # The charts reach past the table's columns. Those columns get a stated width: left at the default,
+    # LibreOffice sizes them its own way, places the charts further right and prints a blank page beside each.
+    ws.set_column(len(columns), len(columns) + 12, 9)
     styles = {
         "Value": {"line": {"color": "#1D70B8", "width": 2.25},
                   "marker": {"type": "circle", "size": 6, "fill": {"color": "#1D70B8"},
@@ -1015,6 +1023,9 @@ def _write_indicator_charts(
     first_q = _CHART_FIRST_QUARTER_COL
     last_q = first_q + len(quarters) - 1
     top = last + 2
+    # The charts reach past the table's columns. Those columns get a stated width: left at the default,
+    # LibreOffice sizes them its own way, places the charts further right and prints a blank page beside each.
+    ws.set_column(len(columns), len(columns) + 12, 9)
     for index, (indicator, value_row) in enumerate(zip(data.indicators, value_rows, strict=True)):
         chart = book.add_chart({"type": "line"})
         chart.add_series(
@@ -1176,7 +1187,7 @@ def _write_year_end(writer: pd.ExcelWriter, data: PackData, year_end: YearEnd, f
 
 # Printing. A4 landscape is 842 x 595 points; the margins are set in _print_setup.
 _DEFAULT_ROW_POINTS = 15.0
-_PRINTABLE_WIDTH_PX = (842 - 2 * 0.4 * 72) * 96 / 72  # left and right margins of 0.4 inch
+_PRINTABLE_WIDTH_PX = (842 - 2 * 0.3 * 72) * 96 / 72  # left and right margins of 0.3 inch
 _PRINTABLE_HEIGHT_POINTS = 595 - 2 * 0.75 * 72  # top and bottom margins of 0.75 inch
 _PAGE_SAFETY = 0.95  # LibreOffice and Excel differ slightly in what fits on a page
 
@@ -1192,38 +1203,36 @@ def print_scale(content_px: float) -> int:
     return max(10, min(100, math.floor(fit)))
 
 
-def page_breaks(heights: Sequence[float], charts: dict[int, float], capacity: float,
-                repeat: float = 0.0) -> list[int]:
-    """The rows to break a page before so that no chart straddles a page break.
+def page_breaks(charts: Iterable[tuple[int, float]], capacity: float, row_points: float = 15.0) -> list[int]:
+    """The rows to break a page before so that charts start on a page of their own and none straddles one.
 
-    `heights` are the sheet's row heights in points from row 0, `charts` maps a chart's top row to its
-    height, `capacity` is a page's height in points and `repeat` the height of a header row repeated
-    on every page after the first. Pure: the page arithmetic Excel and LibreOffice do.
+    `charts` are (top row, points tall); charts side by side share a top row. The first chart row always
+    starts a page (where the table above ends differs between Excel and LibreOffice, so a break worked
+    out from it would not hold in both); after it, each page takes chart rows while they fit in
+    `capacity` points, a chart row being as tall as the rows down to the next. Pure page arithmetic.
     """
+    tops: dict[int, float] = {}
+    for row, height in charts:
+        tops[row] = max(height, tops.get(row, 0.0))
+    rows = sorted(tops)
     breaks: list[int] = []
     used = 0.0
-    for row, height in enumerate(heights):
-        if used + height > capacity and used > repeat:
-            used = repeat  # the row starts the next page of its own accord
-        if row in charts and used > repeat and used + charts[row] > capacity:
+    for index, row in enumerate(rows):
+        span = (rows[index + 1] - row) * row_points if index + 1 < len(rows) else 0.0
+        if not breaks or used + tops[row] > capacity:
             breaks.append(row)
-            used = repeat
-        used += height
+            used = 0.0
+        used += max(span, tops[row])
     return breaks
 
 
 def _keep_charts_whole(ws: Any, formats: _Formats, scale: int, repeat_row: int | None) -> None:
-    charts = dict(formats.charts.get(ws.name, []))
+    charts = formats.charts.get(ws.name, [])
     if not charts:
         return
-    known = [row for (name, row) in formats.heights if name == ws.name]
-    last = max([*known, *(row + math.ceil(h / _DEFAULT_ROW_POINTS) for row, h in charts.items())])
-    heights = [formats.heights.get((ws.name, row), _DEFAULT_ROW_POINTS) for row in range(last + 1)]
-    capacity = _PRINTABLE_HEIGHT_POINTS * 100 / scale * _PAGE_SAFETY
-    repeat = heights[repeat_row] if repeat_row is not None else 0.0
-    breaks = page_breaks(heights, charts, capacity, repeat)
-    if breaks:
-        ws.set_h_pagebreaks(breaks)
+    repeat = formats.heights.get((ws.name, repeat_row), _DEFAULT_ROW_POINTS) if repeat_row is not None else 0.0
+    capacity = _PRINTABLE_HEIGHT_POINTS * 100 / scale * _PAGE_SAFETY - repeat
+    ws.set_h_pagebreaks(page_breaks(charts, capacity, _DEFAULT_ROW_POINTS))
 
 
 def _place_chart(ws: Any, formats: _Formats, row: int, chart: Any, height_px: float,
@@ -1255,7 +1264,7 @@ def _print_setup(ws: Any, data: PackData, repeat_row: int | None, formats: _Form
         _keep_charts_whole(ws, formats, scale, repeat_row)
     if repeat_row is not None:
         ws.repeat_rows(repeat_row)
-    ws.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.75)
+    ws.set_margins(left=0.3, right=0.3, top=0.75, bottom=0.75)
     if data.marking:
         ws.set_header(f'&C&"-,Bold"&12{_escape_header(data.marking)}')
     # Short, at 8pt: the strategy's full name ran into the page number and was cut off.

@@ -574,21 +574,19 @@ def test_indicator_charts_start_on_a_page_of_their_own_and_never_straddle_one() 
 
 
 @pytest.mark.parametrize(
-    ("heights", "charts", "capacity", "repeat", "expected"),
+    ("charts", "capacity", "expected"),
     [
-        pytest.param([10.0] * 10, {}, 50.0, 0.0, [], id="no-charts-no-breaks"),
-        pytest.param([10.0] * 10, {2: 30.0}, 50.0, 0.0, [], id="chart-fits-where-it-is"),
-        pytest.param([10.0] * 10, {3: 30.0}, 50.0, 0.0, [3], id="chart-would-straddle-so-it-moves"),
-        pytest.param([10.0] * 20, {3: 30.0, 6: 30.0}, 50.0, 0.0, [3, 6], id="each-chart-its-own-page"),
-        pytest.param([10.0] * 20, {0: 30.0}, 50.0, 0.0, [], id="first-row-never-breaks"),
-        pytest.param([10.0] * 12, {5: 30.0}, 50.0, 0.0, [], id="natural-break-already-there"),
-        pytest.param([10.0] * 12, {7: 30.0}, 50.0, 10.0, [7], id="repeated-header-takes-room"),
-        pytest.param([10.0] * 12, {7: 30.0}, 50.0, 0.0, [], id="without-a-repeated-header-it-fits"),
-        pytest.param([10.0] * 12, {1: 80.0}, 50.0, 0.0, [1], id="taller-than-a-page-starts-one"),
+        pytest.param([], 100.0, [], id="no-charts-no-breaks"),
+        pytest.param([(10, 40.0)], 100.0, [10], id="charts-start-a-page"),
+        pytest.param([(10, 40.0), (10, 40.0)], 100.0, [10], id="side-by-side-share-a-row"),
+        pytest.param([(10, 30.0), (13, 30.0), (16, 30.0)], 100.0, [10], id="three-rows-fit"),
+        pytest.param([(10, 40.0), (14, 40.0), (18, 40.0)], 100.0, [10, 18], id="third-would-straddle"),
+        pytest.param([(10, 40.0), (14, 40.0), (18, 40.0), (22, 40.0)], 100.0, [10, 18], id="two-per-page"),
+        pytest.param([(10, 150.0), (21, 150.0)], 100.0, [10, 21], id="taller-than-a-page-each-alone"),
     ],
 )
-def test_page_breaks_keep_charts_whole(heights, charts, capacity, repeat, expected) -> None:
-    assert page_breaks(heights, charts, capacity, repeat) == expected
+def test_page_breaks_keep_charts_whole(charts, capacity, expected) -> None:
+    assert page_breaks(charts, capacity, row_points=10.0) == expected
 
 
 @pytest.mark.parametrize(
