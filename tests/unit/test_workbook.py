@@ -695,7 +695,7 @@ def test_footer_is_short_enough_to_print_whole() -> None:
     [
         ("Action plan", "K", 25),
         ("Action plan", "L", 25),
-        ("Indicators", "B", 30),
+        ("Indicators", "B", 25),
         ("Cover", "B", 60),
     ],
 )
