@@ -74,6 +74,7 @@ def test_the_printed_report_fits_a4_within_the_page_budget(page, live_server, li
     assert [line.indicator.code for line in data.indicators if line.indicator.code not in words] == []
     if len(data.exceptions) >= 3:
         # Exceptions run on from one to the next: never one to a page.
-        on_pages = {i for code in (r.action.code for r in data.exceptions)
-                    for i, found in enumerate(pages) if code in found}
+        on_pages = {
+            i for code in (r.action.code for r in data.exceptions) for i, found in enumerate(pages) if code in found
+        }
         assert len(on_pages) < len(data.exceptions)

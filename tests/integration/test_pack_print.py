@@ -46,11 +46,13 @@ def _pages(pdf_bytes: bytes) -> list[dict]:
             words = page.extract_words(extra_attrs=["size"])
             footer = [w for w in words if w["top"] > page.height - 45]
             body = [w for w in words if w["top"] <= page.height - 45]
-            pages.append({
-                "sheet": " ".join(w["text"] for w in footer if w["x0"] > page.width * 0.75),
-                "footer": " ".join(w["text"] for w in footer),
-                "words": body,
-            })
+            pages.append(
+                {
+                    "sheet": " ".join(w["text"] for w in footer if w["x0"] > page.width * 0.75),
+                    "footer": " ".join(w["text"] for w in footer),
+                    "words": body,
+                }
+            )
     return pages
 
 
@@ -63,8 +65,13 @@ def _rows(pages: list[dict], sheet: str, keys: list[str]) -> dict[str, list[str]
         for index, (top, key) in enumerate(starts):
             bottom = starts[index + 1][0] if index + 1 < len(starts) else float("inf")
             # A hyphenated word may wrap after its hyphen, so words are compared a part at a time.
-            found[key] = [part for w in words if top - 2 <= w["top"] < bottom - 2
-                          for part in w["text"].strip(_EDGE).split("-") if part]
+            found[key] = [
+                part
+                for w in words
+                if top - 2 <= w["top"] < bottom - 2
+                for part in w["text"].strip(_EDGE).split("-")
+                if part
+            ]
     return found
 
 
@@ -75,8 +82,21 @@ def test_the_pack_prints_whole_and_readable_in_libreoffice(app, tmp_path):
     source = tmp_path / "pack.xlsx"
     content = service.build(Q4_2018, service.PUBLISHED)
     source.write_bytes(content)
-    subprocess.run([OFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to", "pdf",
-                    "--outdir", str(tmp_path), str(source)], check=True, timeout=300, capture_output=True)
+    subprocess.run(
+        [
+            OFFICE,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
     pages = _pages((tmp_path / "pack.pdf").read_bytes())
 
     # Every page's footer is whole: what it is, which page of how many, which sheet.

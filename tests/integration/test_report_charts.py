@@ -68,7 +68,13 @@ def test_one_indicator_line_is_the_line_the_whole_report_has(demo, audience):
     for line in data.indicators:
         alone = service.indicator_line(Q4_2018, audience, line.indicator.code.lower())
         assert (alone.cells, alone.year_to_date, alone.chart, alone.rag, alone.short_term, alone.long_term) == (
-            line.cells, line.year_to_date, line.chart, line.rag, line.short_term, line.long_term), line.indicator.code
+            line.cells,
+            line.year_to_date,
+            line.chart,
+            line.rag,
+            line.short_term,
+            line.long_term,
+        ), line.indicator.code
     assert service.indicator_line(Q4_2018, audience, "XX99") is None
 
 
