@@ -1020,52 +1020,6 @@ def _write_indicator_charts(
                      {"x_offset": (index % 2) * (_CHART_WIDTH + 20), "y_offset": 5})
     return value_rows
 
-    first_q = _CHART_FIRST_QUARTER_COL
-    last_q = first_q + len(quarters) - 1
-    top = last + 2
-    # The charts reach past the table's columns. Those columns get a stated width: left at the default,
-    # LibreOffice sizes them its own way, places the charts further right and prints a blank page beside each.
-    ws.set_column(len(columns), len(columns) + 12, 9)
-    for index, (indicator, value_row) in enumerate(zip(data.indicators, value_rows, strict=True)):
-        chart = book.add_chart({"type": "line"})
-        chart.add_series(
-            {
-                "name": [sheet, value_row, 2],
-                "categories": [sheet, _HEADER_ROW, first_q, _HEADER_ROW, last_q],
-                "values": [sheet, value_row, first_q, value_row, last_q],
-                "line": {"color": "#1D70B8", "width": 2.25},
-                "marker": {
-                    "type": "circle",
-                    "size": 6,
-                    "fill": {"color": "#1D70B8"},
-                    "border": {"color": "#1D70B8"},
-                },
-            }
-        )
-        chart.add_series(
-            {
-                "name": [sheet, value_row + 1, 2],
-                "categories": [sheet, _HEADER_ROW, first_q, _HEADER_ROW, last_q],
-                "values": [sheet, value_row + 1, first_q, value_row + 1, last_q],
-                "line": {"color": "#505A5F", "width": 1.5, "dash_type": "dash"},
-                "marker": {"type": "none"},
-            }
-        )
-        chart.set_title({"name": _text(f"{indicator.code}: {indicator.name}"), "name_font": {"size": 10}})
-        chart.set_y_axis({"name": _text(indicator.unit), "major_gridlines": {"visible": True}})
-        chart.set_legend({"position": "bottom"})
-        chart.set_size({"width": _CHART_WIDTH, "height": _CHART_HEIGHT})
-        chart.show_blanks_as("gap")
-        # A filter on the figures above must not blank the charts.
-        chart.show_hidden_data()
-        ws.insert_chart(
-            top + (index // 2) * _CHART_ROWS,
-            0,
-            chart,
-            {"x_offset": (index % 2) * (_CHART_WIDTH + 20), "y_offset": 5, "object_position": 2},
-        )
-    return value_rows
-
 
 def _write_returns(writer: pd.ExcelWriter, data: PackData, formats: _Formats) -> None:
     sheet = "Returns"
