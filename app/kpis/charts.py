@@ -5,12 +5,14 @@ and needs no display; the SVG is served from its own URL and shown in an <img>,
 so the page's CSP stays strict and nothing comes from a CDN.
 """
 
+import functools
 import io
 import math
 
+import matplotlib
 from matplotlib.figure import Figure
 
-from app.kpis.scoring import Assessment, Polarity, Unit
+from app.kpis.scoring import Assessment, Polarity, Target, Unit
 from app.quarters import Quarter
 
 VALUE_COLOUR = "#1d70b8"  # GOV.UK blue
@@ -30,6 +32,20 @@ def format_value(value: float | None, unit: Unit | str) -> str:
     if unit is Unit.RATE_PER_1000:
         return f"{value:.1f} per 1,000"
     return f"£{value:,.0f}"
+
+
+NO_TARGET = "No target agreed"
+
+
+def target_wording(target: Target | None, unit: Unit | str) -> str:
+    """A target as people read it: "77.0%", "28.0% to 40.0%", "no minimum to 5"; "No target agreed"."""
+    if target is None:
+        return NO_TARGET
+    if target.value is not None:
+        return format_value(target.value, unit)
+    low = format_value(target.lower, unit) if target.lower is not None else "no minimum"
+    high = format_value(target.upper, unit) if target.upper is not None else "no maximum"
+    return f"{low} to {high}"
 
 
 def _label(a: Assessment) -> str:
@@ -110,5 +126,17 @@ def chart_svg(name: str, unit: Unit | str, assessed: list[Assessment]) -> bytes:
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(loc="upper left", fontsize=8, frameon=False, ncols=3)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    # A fixed salt makes the SVG's element ids, and so the whole image, the same for the same data.
+    with matplotlib.rc_context({"svg.hashsalt": "havering-vawg"}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
     return buffer.getvalue()
+
+
+def cached_chart_svg(name: str, unit: Unit | str, assessed: list[Assessment]) -> bytes:
+    """chart_svg, remembered by everything it draws: a saved value changes the key, so it is never stale."""
+    return _chart_svg_for(name, str(unit), tuple(assessed))
+
+
+@functools.lru_cache(maxsize=256)  # the report's headline charts for a few quarters and both audiences
+def _chart_svg_for(name: str, unit: str, assessed: tuple[Assessment, ...]) -> bytes:
+    return chart_svg(name, unit, list(assessed))

@@ -94,11 +94,10 @@ def indicators_json(quarter_slug: str):
 @signed_in
 def chart(quarter_slug: str, code: str):
     quarter = _quarter_or_404(quarter_slug)
-    data = service.report(quarter, _audience(service.PARTNERSHIP))
-    line = service.chart_points(data, code)
+    line = service.indicator_line(quarter, _audience(service.PARTNERSHIP), code)
     if line is None:
         abort(404)
-    response = make_response(charts.chart_svg(line.indicator.name, line.indicator.unit, line.chart))
+    response = make_response(charts.cached_chart_svg(line.indicator.name, line.indicator.unit, line.chart))
     response.mimetype = "image/svg+xml"
     g.csp_override = CHART_CSP
     return response

@@ -26,7 +26,7 @@ from app.database import utcnow
 from app.disclosure import SECONDARY_LABEL, Reason
 from app.kpis import service as kpi_service
 from app.kpis.aggregation import Aggregation, YearAssessment, YearToDate
-from app.kpis.charts import format_value
+from app.kpis.charts import format_value, target_wording
 from app.kpis.models import Indicator, IndicatorValue
 from app.kpis.scoring import NOT_COMPARABLE, Assessment, DirectionOfTravel, Polarity, Rag, Target, Unit
 from app.permissions import can_export_partnership
@@ -125,13 +125,7 @@ class IndicatorLine:
 
     @property
     def target_text(self) -> str:
-        if self.target is None:
-            return NO_TARGET
-        if self.target.value is not None:
-            return format_value(self.target.value, self.unit)
-        low = format_value(self.target.lower, self.unit) if self.target.lower is not None else "no minimum"
-        high = format_value(self.target.upper, self.unit) if self.target.upper is not None else "no maximum"
-        return f"{low} to {high}"
+        return target_wording(self.target, self.unit)
 
     @property
     def rag_label(self) -> str:
@@ -469,6 +463,8 @@ def pack_data(quarter: Quarter, audience: str = PUBLISHED, data: Report | None =
             long_term=line.direction_text(line.long_term), headline=line.indicator.headline,
             year_to_date=_ytd_value(line),
             disclosure=(f"Not suppressed: {line.exempt_reason}" if line.exempt_reason and data.published else ""),
+            measure=line.unit.value, target_text=line.target_text,
+            bands=tuple(_chart_band(line, q) for q in line.quarters),
         )
         for line in data.indicators
     )
@@ -508,6 +504,13 @@ def _chart_target(line: IndicatorLine, quarter: Quarter) -> float | None:
     return found.target.value if found and found.target is not None else None
 
 
+def _chart_band(line: IndicatorLine, quarter: Quarter) -> tuple[float | None, float | None] | None:
+    found = next((a for a in line.chart if (a.year, a.quarter) == (quarter.year, quarter.number)), None)
+    if found is None or found.target is None or not found.target.has_band:
+        return None
+    return (found.target.lower, found.target.upper)
+
+
 def build(quarter: Quarter, audience: str = PUBLISHED, actor=None, data: Report | None = None) -> bytes:
     """The pack as .xlsx bytes. A partnership pack is audited (actor None: the command line); flushes only."""
     check_audience(audience)
@@ -540,6 +543,22 @@ def as_json(data: Report) -> dict:
     }
 
 
+def indicator_line(quarter: Quarter, audience: str, code: str) -> IndicatorLine | None:
+    """One indicator's line exactly as the whole report has it, gathered alone; None for an unknown code.
+
+    A chart image needs one line, not the whole report: the report page shows several charts, and
+    rebuilding the dashboard, tracker and every indicator for each image multiplied the page's cost.
+    Suppression is worked out per indicator, so the line alone is the line in the report.
+    """
+    check_audience(audience)
+    found = [i for i in kpi_service.indicators() if i.code == code.upper()]
+    if not found:
+        return None
+    standings = kpi_service.as_locked(found, quarter, locked_at=cycle_service.locked_at(quarter))
+    lines, _ = _indicator_lines(standings, quarter, audience, current_app.config["DISCLOSURE_THRESHOLD"])
+    return lines[0]
+
+
 def chart_points(data: Report, code: str) -> IndicatorLine | None:
     """The indicator line whose chart to draw, or None for an unknown code."""
     return next((line for line in data.indicators if line.indicator.code == code.upper()), None)
@@ -552,5 +571,6 @@ def parse_quarter(text: str) -> Quarter:
 
 __all__ = [
     "AUDIENCES", "MARKING", "PARTNERSHIP", "PUBLISHED", "AudienceError", "IndicatorLine", "Report",
-    "as_json", "audience_for", "audit_export", "build", "chart_points", "check_audience", "pack_data", "report",
+    "as_json", "audience_for", "audit_export", "build", "chart_points", "check_audience", "indicator_line",
+    "pack_data", "report",
 ]

@@ -35,7 +35,14 @@ __all__ = [
     "build_pack",
     "completion",
     "format_generated_at",
+    "axis_bounds",
+    "number_format",
+    "page_breaks",
+    "print_scale",
+    "row_height",
     "safe_text",
+    "scaled",
+    "text_lines",
 ]
 
 STATUS_LABELS = ("Complete", "Green", "Amber", "Red", "No update")
@@ -95,6 +102,13 @@ class IndicatorRow:
     year_to_date: float | int | str | None = None
     # Why this indicator's values are published unsuppressed, shown in a "Disclosure" column.
     disclosure: str = ""
+    # What the values measure: "count", "percentage" (values in points, 39.6 for 39.6%),
+    # "rate_per_1000" or "money"; it sets the number format. "" leaves numbers unformatted.
+    measure: str = ""
+    # The target as agreed, in words ("28.0% to 40.0%", "No target agreed"), beside the numeric target.
+    target_text: str = ""
+    # Per quarter (aligned with `quarters`), the band (lower, upper) the value is judged against, if any.
+    bands: tuple[tuple[float | None, float | None] | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,6 +135,8 @@ class OutturnRow:
     target: float | str | None
     rag: str
     long_term: str
+    measure: str = ""  # as IndicatorRow.measure: sets the number format
+    target_text: str = ""  # the target in words, beside the number
 
 
 @dataclass(frozen=True)
@@ -227,9 +243,10 @@ _HEADER_ROW = 3
 _FIRST_DATA_ROW = _HEADER_ROW + 1
 
 _WIDE_TEXT = 45
-_CHART_WIDTH = 520  # pixels
-_CHART_HEIGHT = 300
-_CHART_ROWS = 17  # default rows (20 px) a chart plus a gap occupies, so the next pair starts clear
+_COVER_TEXT_WIDTH = 95
+_CHART_WIDTH = 480  # pixels: two side by side print at full size on A4 landscape
+_CHART_HEIGHT = 260  # two rows of charts to a printed page
+_CHART_ROWS = 14  # default rows (20 px) a chart plus a gap occupies, so the next pair starts clear
 
 
 @dataclass(frozen=True)
@@ -257,6 +274,24 @@ class _Formats:
     heading: Any
     statuses: dict[str, Any] = field(default_factory=dict)
     keys: dict[str, Any] = field(default_factory=dict)
+    # Column widths set so far, by (sheet, column), so a second table on a sheet can fit its rows.
+    widths: dict[tuple[str, int], float] = field(default_factory=dict)
+    # Number formats by name ("0.0%", "#,##0"...), made on first use.
+    numbers: dict[str, Any] = field(default_factory=dict)
+    book: Any = None
+    # Row heights set so far, by (sheet, row), in points; other rows keep the default height.
+    heights: dict[tuple[str, int], float] = field(default_factory=dict)
+    # Charts placed so far, by sheet: (top row, points tall), so page breaks can keep each one whole.
+    charts: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+
+    def number(self, num_format: str | None) -> Any:
+        """The cell format showing a number as `num_format` (None: the plain number format)."""
+        if num_format is None:
+            return self.by_kind["number"]
+        if num_format not in self.numbers:
+            self.numbers[num_format] = self.book.add_format({"valign": "top", "font_size": 10,
+                                                            "num_format": num_format})
+        return self.numbers[num_format]
 
 
 def build_pack(data: PackData) -> bytes:
@@ -268,7 +303,11 @@ def build_pack(data: PackData) -> bytes:
     buffer = io.BytesIO()
     # Belt and braces with safe_text: XlsxWriter must never turn user text into a formula,
     # a hyperlink or a number, whatever it looks like.
-    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+               # Arial, not Calibri: LibreOffice has Arial's metrics (Liberation Sans) but rarely Calibri's,
+               # and a substitute font widens every column by a third, so print scales and page breaks
+               # worked out here came out wrong. Arial 10 has Calibri 11's 7-pixel digit, so widths hold.
+               "default_format_properties": {"font_name": "Arial", "font_size": 10}}
     with pd.ExcelWriter(
         buffer,
         engine="xlsxwriter",
@@ -282,7 +321,9 @@ def build_pack(data: PackData) -> bytes:
         for name in names:
             # Created up front, in order, so the tabs read as the board expects whatever is written first.
             book.add_worksheet(name)
-        quarters = _quarter_columns(data.indicators)
+        # A quarter no indicator has a value for (the year before the strategy, say) is left out.
+        quarters = [q for q in _quarter_columns(data.indicators)
+                    if any(v is not None for i in data.indicators for v in _by_quarter(i, i.values, [q]))]
         _write_cover(writer, data, formats, names)
         _write_summary(writer, data, formats)
         _write_actions(writer, data, formats)
@@ -293,7 +334,15 @@ def build_pack(data: PackData) -> bytes:
         if data.year_end is not None:
             _write_year_end(writer, data, data.year_end, formats)
         for name in names:
-            _print_setup(book.get_worksheet_by_name(name), data, repeat_row=_HEADER_ROW)
+            ws = book.get_worksheet_by_name(name)
+            if name in formats.charts:
+                widths = sum(_column_px(w) for (sheet, _), w in formats.widths.items() if sheet == name)
+                chart_px = 2 * _CHART_WIDTH + 30 if name == "Indicator charts" else _CHART_WIDTH + 160
+                # The chart sheet's figures are a reference table: its header is not repeated over charts.
+                repeat = None if name == "Indicator charts" else _HEADER_ROW
+                _print_setup(ws, data, repeat, formats, widths_px=max(widths, chart_px))
+            else:
+                _print_setup(ws, data, _HEADER_ROW, formats)
         _set_properties(book, data)
     return buffer.getvalue()
 
@@ -309,6 +358,7 @@ def _make_formats(book: Any) -> _Formats:
         "status": book.add_format({**base, "bold": True}),
     }
     formats = _Formats(
+        book=book,
         by_kind=by_kind,
         header=book.add_format(
             {
@@ -343,6 +393,53 @@ def _make_formats(book: Any) -> _Formats:
             }
         )
     return formats
+
+
+# Row heights. Neither Excel nor LibreOffice grows a row to fit wrapped text written by XlsxWriter, so
+# wrapped cells overlapped or were cut off: each row's height is worked out from its text instead.
+_LINE_POINTS = 12.75  # one line of 10pt text, with the leading both programs use
+_ROW_PADDING = 3.0  # points above and below the text
+_MAX_ROW_POINTS = 409.0  # Excel's largest row height
+_CHARS_PER_WIDTH = 1.1  # 10pt characters per unit of column width (a unit is one 11pt "0"), on the safe side
+
+
+def text_lines(text: str, width: float) -> int:
+    """How many lines `text` takes when wrapped in a column `width` characters wide; at least 1.
+
+    Words wrap whole, as the spreadsheet wraps them; a word longer than the line breaks across lines.
+    """
+    per_line = max(1, int(width * _CHARS_PER_WIDTH))
+    lines = 0
+    for paragraph in text.split("\n"):
+        used = 0
+        lines += 1
+        for word in paragraph.split():
+            if used and used + 1 + len(word) > per_line:
+                lines += 1
+                used = 0
+            if len(word) > per_line:
+                lines += (len(word) - 1) // per_line
+                used = len(word) % per_line or per_line
+            else:
+                used += (1 if used else 0) + len(word)
+    return max(1, lines)
+
+
+def row_height(cells: Iterable[tuple[object, float]]) -> float | None:
+    """Points tall a row must be for its wrapped (text, width) cells; None when one line is enough."""
+    lines = max((text_lines(str(text), width) for text, width in cells if isinstance(text, str) and text),
+                default=1)
+    if lines <= 1:
+        return None
+    return min(_MAX_ROW_POINTS, lines * _LINE_POINTS + _ROW_PADDING)
+
+
+def _fit_row(ws: Any, row: int, cells: Iterable[tuple[object, float]], formats: _Formats | None = None) -> None:
+    height = row_height(cells)
+    if height is not None:
+        ws.set_row(row, height)
+        if formats is not None:
+            formats.heights[(ws.name, row)] = height
 
 
 def _text(value: object) -> str | None:
@@ -393,13 +490,20 @@ def _write_table(
     autofilter: bool = True,
     set_widths: bool = True,
 ) -> int:
-    """Write headers and rows through pandas; return the last row written (the header row if none)."""
+    """Write headers and rows through pandas; return the last row written (the header row if none).
+
+    Every row is made tall enough for its wrapped text, the header row included.
+    """
     ws = writer.book.get_worksheet_by_name(sheet)
+    widths = []
     for offset, column in enumerate(columns):
         col = first_col + offset
         if set_widths:
             ws.set_column(col, col, column.width, formats.by_kind[column.kind])
+            formats.widths[(sheet, col)] = column.width
+        widths.append(formats.widths.get((sheet, col), column.width))
         ws.write_string(first_row, col, column.header, formats.header)
+    _fit_row(ws, first_row, [(c.header, w) for c, w in zip(columns, widths, strict=True)], formats)
     last_row = first_row + len(rows)
     if rows:
         # object dtype keeps each cell's own type: a "<5" next to a 12 stays text, a date stays a date.
@@ -407,6 +511,15 @@ def _write_table(
         frame.to_excel(
             writer, sheet_name=sheet, startrow=first_row + 1, startcol=first_col, header=False, index=False
         )
+    wrapped = [i for i, c in enumerate(columns) if c.kind == "wrap"]
+    for index, cells in enumerate(rows):
+        row = first_row + 1 + index
+        if not set_widths:
+            # The sheet's column formats belong to its first table: wrap this table's text explicitly.
+            for i in wrapped:
+                if isinstance(cells[i], str):
+                    ws.write_string(row, first_col + i, cells[i], formats.by_kind["wrap"])
+        _fit_row(ws, row, [(cells[i], widths[i]) for i in wrapped], formats)
     if autofilter:
         ws.autofilter(first_row, first_col, last_row, first_col + len(columns) - 1)
     return last_row
@@ -434,7 +547,7 @@ def _freeze(ws: Any, cols: int = 0) -> None:
 def _write_cover(writer: pd.ExcelWriter, data: PackData, formats: _Formats, names: Sequence[str]) -> None:
     ws = writer.book.get_worksheet_by_name("Cover")
     ws.set_column(0, 0, 24)
-    ws.set_column(1, 1, 95, formats.by_kind["wrap"])
+    ws.set_column(1, 1, _COVER_TEXT_WIDTH, formats.by_kind["wrap"])
     if data.marking:
         ws.write_string(_MARKING_ROW, 0, _text(data.marking), formats.marking)
     ws.write_string(_TITLE_ROW, 0, _text(data.strategy), formats.title)
@@ -465,6 +578,7 @@ def _write_cover(writer: pd.ExcelWriter, data: PackData, formats: _Formats, name
             continue
         ws.write_string(row, 0, label, formats.label)
         ws.write_string(row, 1, _text(value), formats.by_kind["wrap"])
+        _fit_row(ws, row, [(_text(value), _COVER_TEXT_WIDTH)])
         row += 1
     row = _write_key(ws, row + 1, "Key to action statuses", _STATUS_MEANINGS, formats)
     row = _write_key(ws, row + 1, "Key to indicator ratings", _RAG_MEANINGS, formats)
@@ -474,6 +588,7 @@ def _write_cover(writer: pd.ExcelWriter, data: PackData, formats: _Formats, name
     for offset, name in enumerate(n for n in names if n != "Cover"):
         ws.write_string(row + 3 + offset, 0, name, formats.label)
         ws.write_string(row + 3 + offset, 1, _SHEET_PURPOSES[name], formats.by_kind["wrap"])
+        _fit_row(ws, row + 3 + offset, [(_SHEET_PURPOSES[name], _COVER_TEXT_WIDTH)])
 
 
 def _write_key(ws: Any, row: int, heading: str, meanings: dict[str, str], formats: _Formats) -> int:
@@ -484,6 +599,7 @@ def _write_key(ws: Any, row: int, heading: str, meanings: dict[str, str], format
     for offset, (label, meaning) in enumerate(meanings.items(), start=2):
         ws.write_string(row + offset, 0, label, formats.keys[label])
         ws.write_string(row + offset, 1, meaning, formats.by_kind["wrap"])
+        _fit_row(ws, row + offset, [(meaning, _COVER_TEXT_WIDTH)])
     return row + 2 + len(meanings)
 
 
@@ -561,7 +677,7 @@ def _write_summary(writer: pd.ExcelWriter, data: PackData, formats: _Formats) ->
             f"Actions by status and objective, {data.quarter}",
             "Objective",
         )
-        ws.insert_chart(row + 2, 0, chart, {"object_position": 2})
+        _place_chart(ws, formats, row + 2, chart, _CHART_HEIGHT + 40)
 
 
 def _bold_overall(
@@ -576,19 +692,21 @@ def _bold_overall(
             ws.write(_FIRST_DATA_ROW + index, col, cell, fmt)
 
 
+# About 190 characters across: printed one page wide on A4 landscape at about three-quarters size, so
+# 10pt text stays near 7.5pt (at the old 260 it printed at half size). Rows grow to fit instead.
 _ACTION_COLUMNS = (
-    _Col("Code", 8),
-    _Col("Objective", 10),
-    _Col("Action", _WIDE_TEXT, "wrap"),
-    _Col("Lead agencies", 22, "wrap"),
-    _Col("Timescale", 16, "wrap"),
-    _Col("Due date", 11, "date"),
-    _Col("Overdue", 9, "status"),
-    _Col("Status", 11, "status"),
-    _Col("Movement", 14, "wrap"),
-    _Col("Updates by lead", 30, "wrap"),
-    _Col("Commentary", _WIDE_TEXT, "wrap"),
-    _Col("Mitigation", _WIDE_TEXT, "wrap"),
+    _Col("Code", 6),
+    _Col("Objective", 9),
+    _Col("Action", 32, "wrap"),
+    _Col("Lead agencies", 15, "wrap"),
+    _Col("Timescale", 12, "wrap"),
+    _Col("Due date", 10.5, "date"),
+    _Col("Overdue", 8.5, "status"),
+    _Col("Status", 9.5, "status"),
+    _Col("Movement", 10.5, "wrap"),
+    _Col("Updates by lead", 20, "wrap"),
+    _Col("Commentary", 30, "wrap"),
+    _Col("Mitigation", 27, "wrap"),
 )
 
 
@@ -670,10 +788,50 @@ def _by_quarter(indicator: IndicatorRow, values: Sequence[Any], quarters: Sequen
     return [known.get(q) for q in quarters]
 
 
-def _target_cell(target: float | str | None) -> float | int | str:
-    if target is None:
-        return NO_TARGET
-    return _value(target) if not isinstance(target, str) else _text(target) or NO_TARGET
+_NUMBER_FORMATS = {"count": "#,##0", "percentage": "0.0%", "rate_per_1000": "0.0", "money": "£#,##0"}
+
+
+def number_format(measure: str, value: float | int) -> str | None:
+    """The number format for a value of this measure ("0.0%", "#,##0"...); None for an unknown measure.
+
+    A count that is not whole (an average, say) keeps one decimal place rather than being rounded away.
+    """
+    found = _NUMBER_FORMATS.get(measure)
+    if measure == "count" and not float(value).is_integer():
+        return "#,##0.0"
+    return found
+
+
+def scaled(value: object, measure: str) -> object:
+    """A value as the spreadsheet stores it: a percentage as a fraction (39.6 -> 0.396), others as given."""
+    number = _value(value)
+    if measure == "percentage" and isinstance(number, int | float):
+        return number / 100
+    return number
+
+
+def _target_number(indicator: IndicatorRow) -> float | int | None:
+    """The target as a number; None when there is no single figure (no target, or a band)."""
+    if isinstance(indicator.target, str) or indicator.target is None:
+        return None
+    found = scaled(indicator.target, indicator.measure)
+    return found if isinstance(found, int | float) else None
+
+
+def _target_wording(indicator: IndicatorRow) -> str | None:
+    if indicator.target_text:
+        return _text(indicator.target_text)
+    if isinstance(indicator.target, str):
+        return _text(indicator.target) or NO_TARGET
+    return NO_TARGET if indicator.target is None else None
+
+
+def _format_numbers(ws: Any, row: int, cols_values: Iterable[tuple[int, object]], measure: str,
+                    formats: _Formats) -> None:
+    """Rewrite a row's numeric cells with the number format of their measure; text stays as written."""
+    for col, value in cols_values:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            ws.write_number(row, col, value, formats.number(number_format(measure, value)))
 
 
 def _write_indicators(
@@ -696,23 +854,25 @@ def _write_indicators(
     with_ytd = any(i.year_to_date is not None for i in data.indicators)
     with_disclosure = any(i.disclosure for i in data.indicators)
     columns = [
-        _Col("Code", 8),
-        _Col("Indicator", 40, "wrap"),
-        _Col("Owner", 16, "wrap"),
-        _Col("Unit", 10, "wrap"),
-        _Col("Polarity", 14, "wrap"),
-        *[_Col(q.label, 11, "number") for q in quarters],
-        *([_Col("Year to date", 11, "number")] if with_ytd else []),
-        _Col("Target", 12, "number"),
-        _Col("RAG", 10, "status"),
-        _Col("Short-term", 15, "wrap"),
-        _Col("Long-term", 15, "wrap"),
-        _Col("Trend", 16),
-        *([_Col("Disclosure", 30, "wrap")] if with_disclosure else []),
+        # About 190 characters across at most, like the action plan, so it prints at a readable size.
+        _Col("Code", 7),
+        _Col("Indicator", 28, "wrap"),
+        _Col("Owner", 12, "wrap"),
+        _Col("Unit", 9, "wrap"),
+        _Col("Polarity", 10, "wrap"),
+        *[_Col(q.label, 9, "number") for q in quarters],
+        *([_Col("Year to date", 9, "number")] if with_ytd else []),
+        _Col("Target", 9, "number"),
+        _Col("Target wording", 14, "wrap"),
+        _Col("RAG", 9, "status"),
+        _Col("Short-term", 11, "wrap"),
+        _Col("Long-term", 11, "wrap"),
+        _Col("Trend", 10),
+        *([_Col("Disclosure", 16, "wrap")] if with_disclosure else []),
     ]
     body = []
     for indicator in data.indicators:
-        values = [_value(v) for v in _by_quarter(indicator, indicator.values, quarters)]
+        values = [scaled(v, indicator.measure) for v in _by_quarter(indicator, indicator.values, quarters)]
         body.append(
             [
                 _text(indicator.code),
@@ -721,8 +881,9 @@ def _write_indicators(
                 _text(indicator.unit),
                 _text(indicator.polarity),
                 *values,
-                *([_value(indicator.year_to_date)] if with_ytd else []),
-                _target_cell(indicator.target),
+                *([scaled(indicator.year_to_date, indicator.measure)] if with_ytd else []),
+                _target_number(indicator),
+                _target_wording(indicator),
                 _text(indicator.rag),
                 _text(indicator.short_term),
                 _text(indicator.long_term),
@@ -732,6 +893,9 @@ def _write_indicators(
         )
     last = _write_table(writer, sheet, columns, body, formats)
     headers = [c.header for c in columns]
+    numeric = [i for i, c in enumerate(columns) if c.kind == "number"]
+    for index, (indicator, cells) in enumerate(zip(data.indicators, body, strict=True)):
+        _format_numbers(ws, _FIRST_DATA_ROW + index, [(i, cells[i]) for i in numeric], indicator.measure, formats)
     _status_fill(ws, _FIRST_DATA_ROW, last, headers.index("RAG"), RAG_LABELS, formats)
     _freeze(ws, 2)
     trend_col = headers.index("Trend")
@@ -754,6 +918,24 @@ def _write_indicators(
 _CHART_FIRST_QUARTER_COL = 3  # Code, Indicator, Series, then one column per quarter
 
 
+def _nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least `value` (> 0)."""
+    power = 10 ** math.floor(math.log10(value))
+    return next(step * power for step in (1, 2, 2.5, 5, 10) if step * power >= value * (1 - 1e-9))
+
+
+def axis_bounds(numbers: Iterable[float | None], measure: str) -> tuple[float, float]:
+    """The value axis of an indicator chart: from 0 to a round number above every value, target and
+    band edge, so the line is always seen against what it is judged by. Percentages are fractions
+    (0.4 is 40%) and never run past 100%; nothing to plot gives 0 to 100% (or 0 to 10).
+    """
+    top = max((n for n in numbers if n is not None), default=0.0)
+    if top <= 0:
+        return (0.0, 1.0) if measure == "percentage" else (0.0, 10.0)
+    ceiling = _nice_ceiling(top * 1.1)
+    return (0.0, min(ceiling, 1.0)) if measure == "percentage" else (0.0, ceiling)
+
+
 def _write_indicator_charts(
     writer: pd.ExcelWriter, data: PackData, formats: _Formats, quarters: Sequence[Quarter]
 ) -> list[int]:
@@ -769,62 +951,79 @@ def _write_indicator_charts(
         "The figures charted are below the header; suppressed values (<5, [c]) are left blank, "
         "so each chart shows a gap rather than a zero.",
     )
-    columns = [_Col("Code", 8), _Col("Indicator", 40), _Col("Series", 8)]
+    columns = [_Col("Code", 8), _Col("Indicator", 40), _Col("Series", 14)]
     columns += [_Col(q.label, 11, "number") for q in quarters]
     body: list[list[object]] = []
     value_rows: list[int] = []
+    measures: list[str] = []
+    series_rows: list[dict[str, int]] = []
     for indicator in data.indicators:
-        values = [_chart_value(v) for v in _by_quarter(indicator, indicator.values, quarters)]
-        targets = [_chart_value(t) for t in _by_quarter(indicator, indicator.targets, quarters)]
+        def numbers(values: Sequence[Any], indicator: IndicatorRow = indicator) -> list[object]:
+            return [scaled(_chart_value(v), indicator.measure) for v in _by_quarter(indicator, values, quarters)]
+
         value_rows.append(_FIRST_DATA_ROW + len(body))
-        body.append([_text(indicator.code), _text(indicator.name), "Value", *values])
-        body.append([_text(indicator.code), _text(indicator.name), "Target", *targets])
+        rows = {"Value": numbers(indicator.values), "Target": numbers(indicator.targets)}
+        bands = _by_quarter(indicator, indicator.bands, quarters)
+        if any(b is not None for b in bands):
+            # A band is charted as its two edges: MA02 is judged against 28% to 40%, not a single line.
+            rows["Band minimum"] = numbers([b[0] if b else None for b in bands])
+            rows["Band maximum"] = numbers([b[1] if b else None for b in bands])
+        placed = {}
+        for series, values in rows.items():
+            placed[series] = _FIRST_DATA_ROW + len(body)
+            measures.append(indicator.measure)
+            body.append([_text(indicator.code), _text(indicator.name), series, *values])
+        series_rows.append(placed)
     last = _write_table(writer, sheet, columns, body, formats)
+    first_q = _CHART_FIRST_QUARTER_COL
+    for index, (cells, measure) in enumerate(zip(body, measures, strict=True)):
+        _format_numbers(ws, _FIRST_DATA_ROW + index, [(first_q + i, v) for i, v in enumerate(cells[first_q:])],
+                        measure, formats)
     _freeze(ws, 3)
     if not quarters:
         return value_rows
 
-    first_q = _CHART_FIRST_QUARTER_COL
     last_q = first_q + len(quarters) - 1
     top = last + 2
-    for index, (indicator, value_row) in enumerate(zip(data.indicators, value_rows, strict=True)):
+    # The charts reach past the table's columns. Those columns get a stated width: left at the default,
+    # LibreOffice sizes them its own way, places the charts further right and prints a blank page beside each.
+    ws.set_column(len(columns), len(columns) + 12, 9)
+    styles = {
+        "Value": {"line": {"color": "#1D70B8", "width": 2.25},
+                  "marker": {"type": "circle", "size": 6, "fill": {"color": "#1D70B8"},
+                             "border": {"color": "#1D70B8"}}},
+        "Target": {"line": {"color": "#505A5F", "width": 1.5, "dash_type": "dash"}, "marker": {"type": "none"}},
+        "Band minimum": {"line": {"color": "#00703C", "width": 1.5, "dash_type": "square_dot"},
+                         "marker": {"type": "none"}},
+        "Band maximum": {"line": {"color": "#00703C", "width": 1.5, "dash_type": "square_dot"},
+                         "marker": {"type": "none"}},
+    }
+    for index, (indicator, placed) in enumerate(zip(data.indicators, series_rows, strict=True)):
         chart = book.add_chart({"type": "line"})
-        chart.add_series(
-            {
-                "name": [sheet, value_row, 2],
-                "categories": [sheet, _HEADER_ROW, first_q, _HEADER_ROW, last_q],
-                "values": [sheet, value_row, first_q, value_row, last_q],
-                "line": {"color": "#1D70B8", "width": 2.25},
-                "marker": {
-                    "type": "circle",
-                    "size": 6,
-                    "fill": {"color": "#1D70B8"},
-                    "border": {"color": "#1D70B8"},
-                },
-            }
-        )
-        chart.add_series(
-            {
-                "name": [sheet, value_row + 1, 2],
-                "categories": [sheet, _HEADER_ROW, first_q, _HEADER_ROW, last_q],
-                "values": [sheet, value_row + 1, first_q, value_row + 1, last_q],
-                "line": {"color": "#505A5F", "width": 1.5, "dash_type": "dash"},
-                "marker": {"type": "none"},
-            }
-        )
+        plotted: list[float | None] = []
+        for series, row in placed.items():
+            chart.add_series(
+                {
+                    "name": [sheet, row, 2],
+                    "categories": [sheet, _HEADER_ROW, first_q, _HEADER_ROW, last_q],
+                    "values": [sheet, row, first_q, row, last_q],
+                    **styles[series],
+                }
+            )
+            plotted += [v for v in body[row - _FIRST_DATA_ROW][first_q:] if isinstance(v, int | float)]
+        low, high = axis_bounds(plotted, indicator.measure)
+        axis = {"name": _text(indicator.unit), "major_gridlines": {"visible": True}, "min": low, "max": high}
+        if indicator.measure in _NUMBER_FORMATS:
+            axis["num_format"] = "0%" if indicator.measure == "percentage" else _NUMBER_FORMATS[indicator.measure]
         chart.set_title({"name": _text(f"{indicator.code}: {indicator.name}"), "name_font": {"size": 10}})
-        chart.set_y_axis({"name": _text(indicator.unit), "major_gridlines": {"visible": True}})
+        chart.set_y_axis(axis)
         chart.set_legend({"position": "bottom"})
         chart.set_size({"width": _CHART_WIDTH, "height": _CHART_HEIGHT})
         chart.show_blanks_as("gap")
         # A filter on the figures above must not blank the charts.
         chart.show_hidden_data()
-        ws.insert_chart(
-            top + (index // 2) * _CHART_ROWS,
-            0,
-            chart,
-            {"x_offset": (index % 2) * (_CHART_WIDTH + 20), "y_offset": 5, "object_position": 2},
-        )
+        _place_chart(ws, formats, top + (index // 2) * _CHART_ROWS, chart, _CHART_HEIGHT,
+                     {"x_offset": (index % 2) * (_CHART_WIDTH + 20), "y_offset": 5})
     return value_rows
 
 
@@ -898,8 +1097,9 @@ def _write_year_end(writer: pd.ExcelWriter, data: PackData, year_end: YearEnd, f
         _Col("Unit", 10, "wrap"),
         _Col("Polarity", 14, "wrap"),
         _Col("Outturn", 11, "number"),
-        _Col("Basis", 24, "wrap"),
-        _Col("Target", 12, "number"),
+        _Col("Basis", 20, "wrap"),
+        _Col("Target", 10, "number"),
+        _Col("Target wording", 16, "wrap"),
         _Col("RAG", 10, "status"),
         _Col("Long-term", 15, "wrap"),
     ]
@@ -909,15 +1109,18 @@ def _write_year_end(writer: pd.ExcelWriter, data: PackData, year_end: YearEnd, f
             _text(i.name),
             _text(i.unit),
             _text(i.polarity),
-            _value(i.outturn),
+            scaled(i.outturn, i.measure),
             _text(i.basis),
-            _target_cell(i.target),
+            _target_number(i),
+            _target_wording(i),
             _text(i.rag),
             _text(i.long_term),
         ]
         for i in year_end.outturns
     ]
     last = _write_table(writer, sheet, columns, body, formats)
+    for index, (indicator, cells) in enumerate(zip(year_end.outturns, body, strict=True)):
+        _format_numbers(ws, _FIRST_DATA_ROW + index, [(4, cells[4]), (6, cells[6])], indicator.measure, formats)
     _status_fill(ws, _FIRST_DATA_ROW, last, [c.header for c in columns].index("RAG"), RAG_LABELS, formats)
     _freeze(ws)
 
@@ -926,7 +1129,7 @@ def _write_year_end(writer: pd.ExcelWriter, data: PackData, year_end: YearEnd, f
     lists = (year_end.completed, year_end.carried_forward, year_end.retired)
     depth = max((len(items) for items in lists), default=0)
     list_rows = [[_text(items[i]) if i < len(items) else None for items in lists] for i in range(depth)]
-    list_cols = [_Col("Completed", 14), _Col("Carried forward", 40), _Col("Retired", 10)]
+    list_cols = [_Col("Completed", 14, "wrap"), _Col("Carried forward", 40, "wrap"), _Col("Retired", 10, "wrap")]
     # Excel allows one autofilter per sheet; it stays on the outturns table.
     row = _write_table(
         writer, sheet, list_cols, list_rows, formats, first_row=row + 1, autofilter=False, set_widths=False
@@ -943,7 +1146,66 @@ def _write_year_end(writer: pd.ExcelWriter, data: PackData, year_end: YearEnd, f
         chart = _stacked_status_chart(
             book, sheet, rag_header, row, f"Actions by status, {year_end.year_label}", "Quarter"
         )
-        ws.insert_chart(row + 2, 0, chart, {"object_position": 2})
+        _place_chart(ws, formats, row + 2, chart, _CHART_HEIGHT + 40)
+
+
+# Printing. A4 landscape is 842 x 595 points; the margins are set in _print_setup.
+_DEFAULT_ROW_POINTS = 15.0
+_PRINTABLE_WIDTH_PX = (842 - 2 * 0.3 * 72) * 96 / 72  # left and right margins of 0.3 inch
+_PRINTABLE_HEIGHT_POINTS = 595 - 2 * 0.75 * 72  # top and bottom margins of 0.75 inch
+_PAGE_SAFETY = 0.95  # LibreOffice and Excel differ slightly in what fits on a page
+
+
+def _column_px(width: float) -> float:
+    # Excel's rule for a column of `width` characters of the default font (7 px a character, 5 px padding).
+    return width * 7 + 5
+
+
+def print_scale(content_px: float) -> int:
+    """The print scale (10-100 %) at which `content_px` pixels of sheet fit one A4 landscape page wide."""
+    fit = 100 * _PRINTABLE_WIDTH_PX * _PAGE_SAFETY / max(content_px, 1)
+    return max(10, min(100, math.floor(fit)))
+
+
+def page_breaks(charts: Iterable[tuple[int, float]], capacity: float, row_points: float = 15.0) -> list[int]:
+    """The rows to break a page before so that charts start on a page of their own and none straddles one.
+
+    `charts` are (top row, points tall); charts side by side share a top row. The first chart row always
+    starts a page (where the table above ends differs between Excel and LibreOffice, so a break worked
+    out from it would not hold in both); after it, each page takes chart rows while they fit in
+    `capacity` points, a chart row being as tall as the rows down to the next. Pure page arithmetic.
+    """
+    tops: dict[int, float] = {}
+    for row, height in charts:
+        tops[row] = max(height, tops.get(row, 0.0))
+    rows = sorted(tops)
+    breaks: list[int] = []
+    used = 0.0
+    for index, row in enumerate(rows):
+        span = (rows[index + 1] - row) * row_points if index + 1 < len(rows) else 0.0
+        if not breaks or used + tops[row] > capacity:
+            breaks.append(row)
+            used = 0.0
+        used += max(span, tops[row])
+    return breaks
+
+
+def _keep_charts_whole(ws: Any, formats: _Formats, scale: int, repeat_row: int | None) -> None:
+    charts = formats.charts.get(ws.name, [])
+    if not charts:
+        return
+    repeat = formats.heights.get((ws.name, repeat_row), _DEFAULT_ROW_POINTS) if repeat_row is not None else 0.0
+    capacity = _PRINTABLE_HEIGHT_POINTS * 100 / scale * _PAGE_SAFETY - repeat
+    ws.set_h_pagebreaks(page_breaks(charts, capacity, _DEFAULT_ROW_POINTS))
+
+
+def _place_chart(ws: Any, formats: _Formats, row: int, chart: Any, height_px: float,
+                 options: dict | None = None) -> None:
+    """Insert a chart at `row` and remember it, so the page breaks can keep it whole."""
+    options = {"object_position": 2, **(options or {})}
+    ws.insert_chart(row, 0, chart, options)
+    points = (height_px + options.get("y_offset", 0)) * 0.75 + 2
+    formats.charts.setdefault(ws.name, []).append((row, points))
 
 
 def _escape_header(text: str) -> str:
@@ -951,17 +1213,27 @@ def _escape_header(text: str) -> str:
     return text[:_HEADER_FOOTER_MAX].replace("&", "&&")
 
 
-def _print_setup(ws: Any, data: PackData, repeat_row: int) -> None:
+def _print_setup(ws: Any, data: PackData, repeat_row: int | None, formats: _Formats,
+                 widths_px: float | None = None) -> None:
+    """A4 landscape, one page wide. A sheet with charts prints at a fixed scale instead of "fit to
+    width", because both programs ignore manual page breaks under "fit to", and the breaks are what
+    keep each chart whole on its page."""
     ws.set_landscape()
     ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as needed
-    ws.repeat_rows(repeat_row)
-    ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
+    if widths_px is None:
+        ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as needed
+    else:
+        scale = print_scale(widths_px)
+        ws.set_print_scale(scale)
+        _keep_charts_whole(ws, formats, scale, repeat_row)
+    if repeat_row is not None:
+        ws.repeat_rows(repeat_row)
+    ws.set_margins(left=0.3, right=0.3, top=0.75, bottom=0.75)
     if data.marking:
         ws.set_header(f'&C&"-,Bold"&12{_escape_header(data.marking)}')
-    strategy = _escape_header(data.strategy[:60])
+    # Short, at 8pt: the strategy's full name ran into the page number and was cut off.
     quarter = _escape_header(data.quarter[:30])
-    ws.set_footer(f"&L{strategy}&CPage &P of &N&R{quarter}")
+    ws.set_footer(f"&L&8HCSP board pack, {quarter}&C&8Page &P of &N&R&8&A")
 
 
 def _set_properties(book: Any, data: PackData) -> None:

@@ -19,6 +19,7 @@ from app.actions.rollup import STATUS_ORDER, Status
 from app.extensions import db
 from app.kpis import service as kpi_service
 from app.kpis.aggregation import YearAssessment, YearToDate
+from app.kpis.charts import target_wording
 from app.kpis.models import Indicator
 from app.kpis.scoring import DirectionOfTravel, Rag, Target
 from app.quarters import Quarter, financial_year_label
@@ -162,6 +163,8 @@ def for_pack(summary: YearEndSummary, published: Mapping[str, Cell] | None = Non
                 target=_target_value(r.target),
                 rag=rag,
                 long_term=long_term,
+                measure=r.indicator.unit,
+                target_text=target_wording(r.target, r.indicator.unit),
             )
         )
     rag_rows = tuple(

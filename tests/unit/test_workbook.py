@@ -35,10 +35,14 @@ from app.reports.workbook import (
     ReturnRow,
     SummaryRow,
     YearEnd,
+    axis_bounds,
     build_pack,
     completion,
     format_generated_at,
+    page_breaks,
+    row_height,
     safe_text,
+    text_lines,
 )
 
 MARKING = "OFFICIAL-SENSITIVE: not for publication"
@@ -358,8 +362,8 @@ def test_sheets_in_board_order(year_end: bool, expected: tuple[str, ...]) -> Non
         (
             "Indicators",
             [
-                "Code", "Indicator", "Owner", "Unit", "Polarity", *QUARTERS, "Target", "RAG", "Short-term",
-                "Long-term", "Trend",
+                "Code", "Indicator", "Owner", "Unit", "Polarity", *QUARTERS, "Target", "Target wording", "RAG",
+                "Short-term", "Long-term", "Trend",
             ],
         ),
         ("Indicator charts", ["Code", "Indicator", "Series", *QUARTERS]),
@@ -372,7 +376,8 @@ def test_sheets_in_board_order(year_end: bool, expected: tuple[str, ...]) -> Non
         ),
         (
             YEAR_END_SHEET,
-            ["Code", "Indicator", "Unit", "Polarity", "Outturn", "Basis", "Target", "RAG", "Long-term"],
+            ["Code", "Indicator", "Unit", "Polarity", "Outturn", "Basis", "Target", "Target wording", "RAG",
+             "Long-term"],
         ),
     ],
 )  # fmt: skip
@@ -403,7 +408,10 @@ def test_table_headers(sheet: str, headers: list[str]) -> None:
         pytest.param("Indicators", "VAWG-03", "2018/19 Q4", "[c]", id="secondary-suppression-stays-text"),
         pytest.param("Indicators", "VAWG-04", "2019/20 Q1", None, id="not-reported-is-blank"),
         pytest.param("Indicators", "VAWG-04", "Target", 77, id="target"),
-        pytest.param("Indicators", "VAWG-01", "Target", "No target agreed", id="no-target"),
+        pytest.param("Indicators", "VAWG-01", "Target", None, id="no-target-is-no-number"),
+        pytest.param("Indicators", "VAWG-01", "Target wording", "No target agreed", id="no-target-in-words"),
+        pytest.param("Indicators", "VAWG-02", "Target", None, id="text-target-is-no-number"),
+        pytest.param("Indicators", "VAWG-02", "Target wording", "No target agreed", id="text-target-in-words"),
         pytest.param("Indicators", "VAWG-04", "RAG", "Red", id="rag-as-text"),
         pytest.param("Indicators", "VAWG-04", "Short-term", "Improving ↑", id="direction-of-travel"),
         pytest.param("Summary", "All", "Red", 2, id="overall-red"),
@@ -494,7 +502,7 @@ def test_returns_lowest_completion_first_with_overall_row() -> None:
     [
         ("Action plan", "H", STATUS_LABELS),
         ("Exceptions", "H", STATUS_LABELS),
-        ("Indicators", "K", ("Green", "Amber", "Red", "No rating")),
+        ("Indicators", "L", ("Green", "Amber", "Red", "No rating")),
     ],
 )
 def test_status_columns_are_coloured_by_their_text(sheet: str, column: str, labels: tuple[str, ...]) -> None:
@@ -529,7 +537,7 @@ DATA_SHEETS = (
         ("Summary", "A5", "A4:H9"),
         ("Action plan", "B5", "A4:L12"),
         ("Exceptions", "B5", "A4:K8"),
-        ("Indicators", "C5", "A4:N8"),
+        ("Indicators", "C5", "A4:O8"),
         ("Indicator charts", "D5", "A4:G12"),
         ("Returns", "A5", "A4:F8"),
         (YEAR_END_SHEET, "A5", "A4:I8"),
@@ -541,8 +549,11 @@ def test_headers_frozen_and_tables_filterable(sheet: str, frozen: str, autofilte
     assert ws.auto_filter.ref == autofilter
 
 
-@pytest.mark.parametrize("sheet", ("Cover", *DATA_SHEETS))
-def test_every_sheet_prints_landscape_a4_one_page_wide(sheet: str) -> None:
+CHART_SHEETS = ("Summary", "Indicator charts", YEAR_END_SHEET)
+
+
+@pytest.mark.parametrize("sheet", [s for s in ("Cover", *DATA_SHEETS) if s not in CHART_SHEETS])
+def test_every_table_sheet_prints_landscape_a4_one_page_wide(sheet: str) -> None:
     ws = _book()[sheet]
     assert ws.page_setup.orientation == "landscape"
     assert int(ws.page_setup.paperSize) == 9
@@ -554,12 +565,147 @@ def test_every_sheet_prints_landscape_a4_one_page_wide(sheet: str) -> None:
     assert "&P" in ws.oddFooter.center.text
 
 
+@pytest.mark.parametrize("sheet", CHART_SHEETS)
+def test_sheets_with_charts_print_at_a_fixed_readable_scale(sheet: str) -> None:
+    # Under "fit to width" both programs ignore manual page breaks, and the breaks keep charts whole.
+    ws = _book()[sheet]
+    assert ws.page_setup.orientation == "landscape"
+    assert not (ws.sheet_properties.pageSetUpPr and ws.sheet_properties.pageSetUpPr.fitToPage)
+    assert 75 <= int(ws.page_setup.scale or 100) <= 100  # 100 is the default, so it is left out
+    assert "&P" in ws.oddFooter.center.text
+    # The chart figures' header is not repeated: it printed over the charts.
+    assert ws.print_title_rows == (None if sheet == "Indicator charts" else "$4:$4")
+
+
+def test_indicator_charts_start_on_a_page_of_their_own_and_never_straddle_one() -> None:
+    ws = _book()["Indicator charts"]
+    breaks = [b.id for b in ws.row_breaks.brk]
+    assert breaks, "no page break before the charts"
+
+
+@pytest.mark.parametrize(
+    ("charts", "capacity", "expected"),
+    [
+        pytest.param([], 100.0, [], id="no-charts-no-breaks"),
+        pytest.param([(10, 40.0)], 100.0, [10], id="charts-start-a-page"),
+        pytest.param([(10, 40.0), (10, 40.0)], 100.0, [10], id="side-by-side-share-a-row"),
+        pytest.param([(10, 30.0), (13, 30.0), (16, 30.0)], 100.0, [10], id="three-rows-fit"),
+        pytest.param([(10, 40.0), (14, 40.0), (18, 40.0)], 100.0, [10, 18], id="third-would-straddle"),
+        pytest.param([(10, 40.0), (14, 40.0), (18, 40.0), (22, 40.0)], 100.0, [10, 18], id="two-per-page"),
+        pytest.param([(10, 150.0), (21, 150.0)], 100.0, [10, 21], id="taller-than-a-page-each-alone"),
+    ],
+)
+def test_page_breaks_keep_charts_whole(charts, capacity, expected) -> None:
+    assert page_breaks(charts, capacity, row_points=10.0) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "lines"),
+    [
+        pytest.param("", 10, 1, id="empty-is-one-line"),
+        pytest.param("Short", 10, 1, id="fits"),
+        pytest.param("one two three four", 10, 2, id="wraps-at-words"),
+        pytest.param("first\nsecond", 40, 2, id="line-breaks-count"),
+        pytest.param("a" * 25, 10, 3, id="long-word-breaks"),
+        pytest.param("word " * 40, 45, 4, id="paragraph"),
+    ],
+)
+def test_text_lines(text: str, width: float, lines: int) -> None:
+    assert text_lines(text, width) == lines
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        pytest.param([("short", 20)], None, id="one-line-keeps-default"),
+        pytest.param([(None, 5), (12, 5)], None, id="numbers-and-blanks"),
+        pytest.param([("one two three four", 10)], 2 * 12.75 + 3, id="two-lines"),
+        pytest.param([("x " * 5000, 10)], 409.0, id="capped-at-excel-maximum"),
+    ],
+)
+def test_row_height(cells, expected) -> None:
+    assert row_height(cells) == expected
+
+
+def test_wrapped_rows_are_tall_enough_for_their_text() -> None:
+    long = "Delayed by staff vacancies; recruitment under way. " * 4
+    pack = _pack(actions=(replace(ACTIONS[0], commentary=long),))
+    ws = _open(build_pack(pack))["Action plan"]
+    assert ws.row_dimensions[HEADER_ROW + 1].height >= 3 * 12.75
+
+
+@pytest.mark.parametrize(
+    ("numbers", "measure", "expected"),
+    [
+        pytest.param([0.145, 0.17, 0.28, 0.40], "percentage", (0.0, 0.5), id="band-in-view"),
+        pytest.param([0.0, 0.0], "percentage", (0.0, 1.0), id="all-zero-percent-is-0-to-100"),
+        pytest.param([0.95], "percentage", (0.0, 1.0), id="never-past-100"),
+        pytest.param([], "count", (0.0, 10.0), id="nothing-to-plot"),
+        pytest.param([None, 304, 813], "count", (0.0, 1000.0), id="counts-round-up"),
+        pytest.param([7, 9], "count", (0.0, 10.0), id="small-counts"),
+        pytest.param([3.4], "rate_per_1000", (0.0, 5.0), id="rate"),
+    ],
+)
+def test_axis_bounds(numbers, measure, expected) -> None:
+    assert axis_bounds(numbers, measure) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("measure", "value", "stored", "num_format"),
+    [
+        pytest.param("percentage", 39.6, 0.396, "0.0%", id="percent-as-fraction"),
+        pytest.param("count", 1234, 1234, "#,##0", id="count"),
+        pytest.param("count", 2.5, 2.5, "#,##0.0", id="count-not-whole"),
+        pytest.param("rate_per_1000", 3.4, 3.4, "0.0", id="rate"),
+        pytest.param("money", 1200, 1200, "£#,##0", id="money"),
+        pytest.param("", 39.6, 39.6, "General", id="unknown-measure-unformatted"),
+    ],
+)
+def test_indicator_numbers_carry_their_number_format(make_pack, measure, value, stored, num_format) -> None:
+    indicator = replace(INDICATORS[3], measure=measure, values=(1, 2, 3, value), target=value,
+                        target_text="At least that")
+    ws = _open(build_pack(make_pack(indicators=(indicator,))))["Indicators"]
+    headers = [c.value for c in ws[HEADER_ROW]]
+    row = next(r for r in ws.iter_rows(min_row=HEADER_ROW + 1) if r[0].value == "VAWG-04")
+    for header in ("2019/20 Q2", "Target"):
+        cell = row[headers.index(header)]
+        assert cell.value == pytest.approx(stored) and cell.data_type == "n"
+        assert cell.number_format == num_format
+    assert row[headers.index("Target wording")].value == "At least that"
+
+
+def test_quarters_no_indicator_reported_are_left_out(make_pack) -> None:
+    indicators = tuple(replace(i, values=(None, *i.values[1:])) for i in INDICATORS)
+    ws = _open(build_pack(make_pack(indicators=indicators)))["Indicators"]
+    assert QUARTERS[0] not in [c.value for c in ws[HEADER_ROW]]
+
+
+def test_a_band_is_charted_with_both_edges_on_an_axis_that_shows_it(make_pack) -> None:
+    band = replace(INDICATORS[3], measure="percentage", values=(14.5, 15.0, 16.0, 17.0), targets=(None,) * 4,
+                   target="28.0% to 40.0%", bands=((28.0, 40.0),) * 4)
+    content = build_pack(make_pack(indicators=(band,)))
+    (chart,) = _charts_on(content, "Indicator charts")
+    assert chart.count("<c:ser>") == 4
+    assert '<c:max val="0.5"/>' in chart and '<c:min val="0.0"/>' in chart
+    assert 'formatCode="0%"' in chart
+    ws = _open(content)["Indicator charts"]
+    series = [r[2] for r in ws.iter_rows(min_row=HEADER_ROW + 1, values_only=True) if r[0] == "VAWG-04"]
+    assert series == ["Value", "Target", "Band minimum", "Band maximum"]
+
+
+def test_footer_is_short_enough_to_print_whole() -> None:
+    ws = _book()["Action plan"]
+    for part in (ws.oddFooter.left.text, ws.oddFooter.center.text, ws.oddFooter.right.text):
+        assert len(part) <= 40, part
+    assert "2019/20 Q2" in ws.oddFooter.left.text
+
+
 @pytest.mark.parametrize(
     ("sheet", "column", "min_width"),
     [
-        ("Action plan", "K", 40),
-        ("Action plan", "L", 40),
-        ("Indicators", "B", 30),
+        ("Action plan", "K", 25),
+        ("Action plan", "L", 25),
+        ("Indicators", "B", 25),
         ("Cover", "B", 60),
     ],
 )

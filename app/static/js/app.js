@@ -10,3 +10,9 @@ document.body.addEventListener("htmx:afterSwap", (event) => {
     summary.focus();
   }
 });
+
+// "Print or save as PDF" on the HCSP report: shown only here, where script runs; the print stylesheet does the rest.
+for (const button of document.querySelectorAll("[data-app-print]")) {
+  button.hidden = false;
+  button.addEventListener("click", () => window.print());
+}
