@@ -138,7 +138,7 @@ def test_old_links_redirect_to_the_carried_forward_row(filed_then_refreshed, log
     assert page.status_code == 200 and "plan for 2018/19" in page.get_data(as_text=True)
     page = viewer.get(f"/actions/{s['new']}").get_data(as_text=True)
     assert "Protocol drafted" in page and "Q4 work." in page
-    # A closed action has no row in the new year: its old page still shows.
+    # A quarter that is not one of the strategy's is not found.
     assert viewer.get(f"/actions/{s['old']}?quarter=nonsense").status_code == 404
 
 
@@ -157,3 +157,83 @@ def test_nothing_moves_when_nothing_was_filed_ahead(app, make_user):
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)
                              .where(AuditEvent.verb == "carry-forward")) == 0
+
+
+# --- carried-forward actions past their due date ----------------------------------------------------
+
+PAST_DUE = {"A2", "A4", "A6", "B2", "B7", "B8", "C4"}  # "March 2019 (onwards)": due before 2019/20 starts
+
+
+@pytest.fixture
+def q4_locked(app, make_user):
+    """2018/19 Q4 locked with A4 reported Complete, so it closes instead of carrying forward."""
+    a4 = action("A4", 2018)
+    for lead in a4.leads:
+        actions_service.save_update(make_user("lead", lead.agency), a4, lead.agency, Q4_2018, version=0,
+                                    status=Status.COMPLETE, commentary="Done.", mitigation="", sub_statuses={},
+                                    submit=True)
+    coordinator = make_user("coordinator")
+    period = cycle_service.period_for(Q4_2018)
+    cycle_service.lock(coordinator, Q4_2018, version=period.version, reason="Board meets")
+    db.session.commit()
+    return coordinator
+
+
+def test_the_preview_lists_carried_forward_actions_past_their_due_date(q4_locked, login):
+    preview = service.preview(2019)
+    assert {r.action.code for r in preview.past_due} == PAST_DUE - {"A4"}, "A4 closes, A5 is due April 2019"
+    page = login("coordinator").get("/plan/refresh/2019-20").get_data(as_text=True)
+    table = page.split('id="past-due-actions"', 1)[1].split("</table>", 1)[0]
+    assert set(re.findall(r'data-code="(\w+)"', table)) == PAST_DUE - {"A4"}
+    b2 = action("B2", 2018)
+    assert f'name="timescale_{b2.id}"' in page and 'value="March 2019"' in page
+    assert 'name="timescale_' + str(action("C2", 2018).id) + '"' not in page
+
+
+def test_the_refresh_sets_a_new_timescale_in_the_same_step(q4_locked, login):
+    client = login("coordinator")
+    b2, b7 = action("B2", 2018), action("B7", 2018)
+    r = post(client, "/plan/refresh/2019-20", {f"timescale_{b2.id}": " March 2020 ",
+                                               f"timescale_{b7.id}": "March 2019",
+                                               "confirm": "Refresh the plan"})
+    assert r.status_code == 302, r.get_data(as_text=True)[:3000]
+    new_b2, new_b7 = action("B2", 2019), action("B7", 2019)
+    assert new_b2.timescale == "March 2020" and new_b2.due_date.isoformat() == "2020-03-31"
+    assert new_b7.timescale == "March 2019", "left as it was, the old timescale is kept"
+    assert action("B2", 2018).timescale == "March 2019", "the old year's row is untouched"
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.entity == "action",
+                                                       AuditEvent.entity_id == new_b2.id))
+    assert event.user_id == client.user.id
+    assert event.old == {"timescale": "March 2019", "due_date": "2019-03-31"}
+    assert event.new == {"timescale": "March 2020", "due_date": "2020-03-31"}
+    board = actions_service.dashboard(Q1_2019, status="overdue")
+    overdue = {row.action.code for row in board.rows}
+    assert "B2" not in overdue and "B7" in overdue
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    ("", "Enter a timescale for B2, like March 2020 or Ongoing"),
+    ("February 2019", "The timescale for B2 names a month before the new plan year starts"),
+    ("x" * 201, "The timescale for B2 must be 200 characters or fewer"),
+])
+def test_a_new_timescale_is_validated_and_nothing_is_written(q4_locked, login, typed, message):
+    from app.refresh.models import PlanRefresh
+
+    client = login("coordinator")
+    b2 = action("B2", 2018)
+    before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    r = post(client, "/plan/refresh/2019-20", {f"timescale_{b2.id}": typed, "confirm": "Refresh the plan"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and "govuk-error-summary" in page and message in page
+    assert db.session.scalar(select(func.count()).select_from(PlanRefresh)) == 0
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before
+
+
+def test_the_service_refuses_a_timescale_it_was_not_offered(q4_locked):
+    with pytest.raises(ValueError, match="past their due date"):
+        service.run_refresh(q4_locked, 2019, timescales={action("C2", 2018).id: "March 2021"})
+    db.session.rollback()
+    with pytest.raises(ValueError, match="names a month before"):
+        service.run_refresh(q4_locked, 2019, timescales={action("B2", 2018).id: "June 2018"})
+    db.session.rollback()
+    assert action("B2", 2019) is None
