@@ -36,7 +36,7 @@ from app.quarters import Quarter
 
 DEMO_YEARS = (2018, 2019)
 # Illustrative targets so the demo shows every rating; never agreed by anyone.
-DEMO_TARGETS = {"DV06": 27.0, "MA03": 16.0, "ID02": 2.0, "CJ01": 35.0, "CJ02": 30.0, "CH01": 20.0}
+DEMO_TARGETS = {"DV06": 27.0, "MA03": 16.0, "ID02": 5.0, "CJ01": 35.0, "CJ02": 30.0, "CH01": 20.0}
 DEMO_BANDS = {"MA02": (28.0, 40.0)}  # SafeLives' expected MARAC repeat rate
 
 # Per-quarter level of each flow. Where a document gives a year's figure, a quarter of it:
