@@ -237,3 +237,19 @@ def test_the_service_refuses_a_timescale_it_was_not_offered(q4_locked):
         service.run_refresh(q4_locked, 2019, timescales={action("B2", 2018).id: "June 2018"})
     db.session.rollback()
     assert action("B2", 2019) is None
+
+
+def test_the_preview_says_which_updates_will_move(app, make_user, agency_named, login):
+    police = agency_named("Metropolitan Police Service")
+    lead = make_user("lead", police)
+    b1 = action("B1", 2018)
+    actions_service.save_update(lead, b1, police, Q1_2019, version=0, status=Status.GREEN, commentary="Early.",
+                                mitigation="", sub_statuses={}, submit=True)
+    coordinator = make_user("coordinator")
+    period = cycle_service.period_for(Q4_2018)
+    cycle_service.lock(coordinator, Q4_2018, version=period.version, reason="Board meets")
+    db.session.commit()
+    assert next(r for r in service.preview(2019).rows if r.action.code == "B1").filed_ahead == 1
+    page = login(user=coordinator).get("/plan/refresh/2019-20").get_data(as_text=True)
+    row = re.search(r'data-code="B1">(.*?)</tr>', page, re.S).group(1)
+    assert "1 update already filed for 2019/20: will move to the carried-forward row" in row
