@@ -4,7 +4,6 @@ import secrets
 from pathlib import Path
 
 from flask import Flask, g, render_template
-from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader

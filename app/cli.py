@@ -25,7 +25,7 @@ def register_cli(app: Flask) -> None:
     register_backup_cli(app)
 
     @app.cli.command("seed")
-    @click.option("--demo", is_flag=True, help="Also add demonstration users and a year of demo updates.")
+    @click.option("--demo", is_flag=True, help="Also add demonstration users and two years of demo updates and values.")
     def seed(demo: bool) -> None:
         """Load the action plan from seed/ (safe to run again: it adds only what is missing)."""
         result = load_plan()
@@ -48,6 +48,13 @@ def register_cli(app: Flask) -> None:
 
             kpi_demo = load_demo_values()
             click.echo(f"Demo indicator values: added {kpi_demo.values} values and {kpi_demo.targets} targets.")
+            if demo_result.password:
+                from app.demo import DEMO_CURRENT, run_demo_cycle
+
+                cycle = run_demo_cycle()
+                click.echo(f"Demo cycle: accepted {cycle.accepted} returns, locked {len(cycle.locked)} quarters"
+                           f"{', refreshed the plan for 2019/20' if cycle.refreshed else ''}; "
+                           f"the current quarter is {DEMO_CURRENT.label}, its update window open.")
         db.session.commit()
 
     @app.cli.command("create-user")

@@ -40,8 +40,16 @@ def edit_update(action_id: int, agency_id: int, quarter_slug: str):
     action = get_or_404(Action, action_id)
     agency = get_or_404(Agency, agency_id)
     quarter = _quarter_or_404(quarter_slug)
-    # An action row belongs to one plan year: a later year's quarters are updated on its carried-forward row.
-    if not action.is_led_by(agency.id) or action.plan_year != service.plan_year_for(quarter):
+    # An action row belongs to one plan year: a later year's quarters are updated on its carried-forward
+    # row. A link (or an open form) from before the refresh follows the action to that row; 307 keeps
+    # a POST a POST, so a form sent after the refresh still lands on the row that now owns the update.
+    if action.plan_year != service.plan_year_for(quarter):
+        target = service.row_in_force(action, quarter)
+        if target is None or not target.is_led_by(agency.id):
+            abort(404)
+        return redirect(url_for("actions.edit_update", action_id=target.id, agency_id=agency.id,
+                                quarter_slug=quarter.slug), 307 if request.method == "POST" else 302)
+    if not action.is_led_by(agency.id):
         abort(404)
     require(can_write_action_update(current_user, action, agency.id))
 
@@ -140,6 +148,14 @@ def dashboard():
 @signed_in
 def action_page(action_id: int):
     action = get_or_404(Action, action_id)
+    # The page shows the row in force for the quarter asked (default: the current one), so a link to a
+    # row the refresh carried forward opens the carried-forward row, while the old year's plan, which
+    # asks for its own Q4, still shows its row as it was.
+    quarter_slug = request.args.get("quarter")
+    quarter = _quarter_or_404(quarter_slug) if quarter_slug else service.current_quarter()
+    target = service.row_in_force(action, quarter)
+    if target is not None and target.id != action.id:
+        return redirect(url_for("actions.action_page", action_id=target.id, **request.args))
     history = [u for u in service.history(action) if can_see_return(current_user, u.state, u.agency_id)]
     by_quarter: dict[Quarter, list] = {}
     for upd in history:

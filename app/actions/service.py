@@ -115,6 +115,22 @@ def lineage_ids(action: Action) -> list[int]:
     return ids
 
 
+def row_in_force(action: Action, quarter: Quarter) -> Action | None:
+    """The row of this action's lineage (earlier or later years) that is in force for `quarter`.
+
+    None when the lineage has no row in that plan year: the action closed or was retired before it,
+    or was added after it. A row is carried forward at most once (a year is refreshed once), so the
+    walk forward never branches.
+    """
+    year = plan_year_for(quarter)
+    row: Action | None = action
+    while row is not None and row.plan_year > year:
+        row = db.session.get(Action, row.predecessor_id) if row.predecessor_id else None
+    while row is not None and row.plan_year < year:
+        row = db.session.scalar(select(Action).where(Action.predecessor_id == row.id).order_by(Action.id).limit(1))
+    return row if row is not None and row.plan_year == year else None
+
+
 # --- updates ----------------------------------------------------------------------------------
 
 def updates_in(quarter: Quarter, action_ids: list[int] | None = None) -> dict[int, list[Update]]:

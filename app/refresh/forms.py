@@ -20,13 +20,15 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from app.actions.timescale import derive_due_date
 from app.forms import FlaskForm  # refuses control characters and oversized numbers
 from app.kpis.scoring import Unit
+from app.refresh import rules
 from app.refresh.service import CODE_RE, REASON_LIMIT
 
 TITLE_LIMIT = 1000  # characters: the plan's longest action title is about 300
 TEXT_LIMIT = 4000  # characters, as for an update's commentary
-TIMESCALE_LIMIT = 200  # characters: "April 2019 and refresh annually" and the like
+TIMESCALE_LIMIT = rules.TIMESCALE_LIMIT
 
 
 def parse_number(text: str | None) -> float | None:
@@ -46,9 +48,29 @@ class RefreshForm(FlaskForm):
     confirm = SubmitField("Refresh the plan", widget=GovSubmitInput())
 
     target_fields: list[tuple[object, list[str]]] = []
+    timescale_fields: list[tuple[object, str]] = []  # (PreviewRow past its due date, field name)
+    year_start = None  # the first day of the year being refreshed, for the timescale check
+
+    def _timescale(self, row, name: str) -> str:
+        # A field the request did not send at all (an older page, a script) keeps the old timescale;
+        # one sent blank is an error.
+        field = self[name]
+        return (field.data or "").strip() if field.raw_data else (row.action.timescale or "").strip()
+
+    @property
+    def timescales(self) -> dict[int, str]:
+        """The timescale typed for each past-due action, keyed by the old row's id (after validate)."""
+        return {row.action.id: self._timescale(row, name) for row, name in self.timescale_fields}
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
+        for row, name in self.timescale_fields:
+            text = self._timescale(row, name)
+            problem = rules.timescale_problem(row.action.code, row.action.timescale, text,
+                                              derive_due_date(text), self.year_start)
+            if problem:
+                self[name].errors.append(problem)
+                ok = False
         self.parsed: dict[str, float | None] = {}
         for row, names in self.target_fields:
             unit = Unit(row.indicator.unit)
@@ -82,12 +104,24 @@ def _text(number: float | None) -> str:
     return "" if number is None else f"{number:g}"
 
 
-def refresh_form_for(target_rows, **kwargs) -> RefreshForm:
+def refresh_form_for(target_rows, past_due_rows=(), year_start=None, **kwargs) -> RefreshForm:
     """A RefreshForm with a target field (or a band's two fields) per indicator, prefilled from the target
-    in force (last year's unless this year's is already agreed) when the page is first shown."""
+    in force (last year's unless this year's is already agreed) when the page is first shown, and a
+    timescale field per carried-forward action already past its due date, prefilled with its timescale."""
 
     class YearRefreshForm(RefreshForm):
         pass
+
+    timescale_fields = []
+    for row in past_due_rows:
+        name = f"timescale_{row.action.id}"
+        setattr(YearRefreshForm, name, StringField(
+            f"{row.action.code}: new timescale", widget=GovTextInput(),
+            description=(f"Was \u201c{row.action.timescale}\u201d, due {row.action.due_date:%-d %B %Y}. "
+                         "Leave it as it is to keep it.")))
+        timescale_fields.append((row, name))
+    YearRefreshForm.timescale_fields = timescale_fields
+    YearRefreshForm.year_start = year_start
 
     fields = []
     for row in target_rows:
@@ -107,6 +141,8 @@ def refresh_form_for(target_rows, **kwargs) -> RefreshForm:
     YearRefreshForm.target_fields = fields
     form = YearRefreshForm(**kwargs)
     if not form.is_submitted():
+        for row, name in timescale_fields:
+            form[name].data = row.action.timescale or ""
         for row, names in fields:
             source = row.in_force
             if row.is_band:

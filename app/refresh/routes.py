@@ -66,7 +66,7 @@ def run(fy: str):
     year = _year_or_404(fy)
     require(service.can_manage_plan(current_user))
     preview = service.preview(year)
-    form = refresh_form_for(preview.targets)
+    form = refresh_form_for(preview.targets, preview.past_due, preview.year_start)
     if request.method == "POST" and preview.refusal is None and form.validate_on_submit():
         choices = {}
         for row, names in form.target_fields:
@@ -76,7 +76,7 @@ def run(fy: str):
             else:
                 choices[row.indicator.id] = service.TargetChoice(value=form.parsed[names[0]])
         try:
-            service.run_refresh(current_user, year, targets=choices)
+            service.run_refresh(current_user, year, targets=choices, timescales=form.timescales)
             db.session.commit()
         except service.RefreshRefusedError as exc:
             db.session.rollback()

@@ -17,15 +17,19 @@ from __future__ import annotations
 import re
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 
 __all__ = [
+    "TIMESCALE_LIMIT",
     "Outcome",
+    "is_past_due",
     "RefreshPlan",
     "outcome_for",
     "parse_financial_year",
     "plan_refresh",
     "refusal",
+    "timescale_problem",
 ]
 
 COMPLETE = "complete"
@@ -75,6 +79,38 @@ def plan_refresh(actions: Iterable[tuple[Hashable, str | None, bool]]) -> Refres
     for key, status, retired in actions:
         getattr(plan, outcome_for(status, retired).value).append(key)
     return plan
+
+
+TIMESCALE_LIMIT = 200  # characters: "April 2019 and refresh annually" and the like
+
+
+def is_past_due(due_date: date | None, year_start: date) -> bool:
+    """True when an action carried into the year starting `year_start` was due before that year began.
+
+    No due date ("Ongoing") is never past due; a due date on the year's first day is not past.
+    """
+    return due_date is not None and due_date < year_start
+
+
+def timescale_problem(code: str, old: str | None, new: str | None, new_due: date | None,
+                      year_start: date) -> str | None:
+    """Why a timescale typed at the refresh for a past-due action cannot be used, or None when it can.
+
+    `new_due` is the due date derived from `new` (None when it names no month). Leaving the old text
+    as it was is allowed: the coordinator may decide the action stays overdue. A new text must not be
+    blank, must fit, and must not name a month that has already passed when the new year starts.
+    """
+    text = (new or "").strip()
+    if text == (old or "").strip():
+        return None
+    if not text:
+        return f"Enter a timescale for {code}, like March 2020 or Ongoing"
+    if len(text) > TIMESCALE_LIMIT:
+        return f"The timescale for {code} must be {TIMESCALE_LIMIT} characters or fewer"
+    if is_past_due(new_due, year_start):
+        return (f"The timescale for {code} names a month before the new plan year starts: "
+                f"enter one from {year_start:%B %Y} on, like March {year_start.year + 1}, or Ongoing")
+    return None
 
 
 _FY_RE = re.compile(r"^\s*(?P<start>\d{4})\s*[-/]\s*(?P<end>\d{2}|\d{4})\s*$")

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from app.actions import service as actions_service
-from app.actions.models import Action, ActionLead, Objective, SubAction, SubActionStatus
+from app.actions.models import Action, ActionLead, Objective, SubAction, SubActionStatus, Update
 from app.actions.rollup import Status
 from app.actions.timescale import derive_due_date
 from app.audit.service import changed_fields, record
@@ -142,6 +142,8 @@ class PreviewRow:
     action: Action
     q4_status: Status
     outcome: rules.Outcome
+    past_due: bool = False  # carried forward with a due date before the new year starts
+    filed_ahead: int = 0  # updates already filed on this row for the new year's quarters (or later)
 
 
 @dataclass
@@ -171,6 +173,15 @@ class Preview:
     def of(self, outcome: rules.Outcome) -> list[PreviewRow]:
         return [r for r in self.rows if r.outcome is outcome]
 
+    @property
+    def past_due(self) -> list[PreviewRow]:
+        """Carried-forward actions already past their due date: the refresh offers each a new timescale."""
+        return [r for r in self.rows if r.past_due]
+
+    @property
+    def year_start(self):
+        return Quarter(self.year, 1).start
+
 
 def _previous_rows(year: int) -> tuple[int, list[PreviewRow]]:
     """The plan in force at the previous year's Q4 and what the refresh would do with each action."""
@@ -184,7 +195,30 @@ def _previous_rows(year: int) -> tuple[int, list[PreviewRow]]:
         .order_by(Objective.code, Action.position)
     )
     rows += [PreviewRow(a, Status.NO_UPDATE, rules.outcome_for(None, retired=True)) for a in retired]
+    year_start = Quarter(year, 1).start
+    ahead = _filed_ahead([r.action.id for r in rows], year)
+    for row in rows:
+        row.filed_ahead = len(ahead.get(row.action.id, []))
+        row.past_due = (row.outcome is rules.Outcome.CARRIED_FORWARD
+                        and rules.is_past_due(row.action.due_date, year_start))
     return from_year, rows
+
+
+def _filed_ahead(action_ids: list[int], year: int) -> dict[int, list[Update]]:
+    """Updates filed on these rows for quarters of `year` or later, by action id, in one query.
+
+    Until the refresh runs the previous plan stays in force, so leads file the new year's first
+    quarter on the old rows; the refresh moves them to the carried-forward rows.
+    """
+    grouped: dict[int, list[Update]] = {}
+    if not action_ids:
+        return grouped
+    for upd in db.session.scalars(
+        select(Update).where(Update.action_id.in_(action_ids), Update.year >= year)
+        .order_by(Update.action_id, Update.year, Update.quarter, Update.agency_id)
+    ):
+        grouped.setdefault(upd.action_id, []).append(upd)
+    return grouped
 
 
 def target_rows(year: int) -> list[TargetRow]:
@@ -227,6 +261,43 @@ def _copy_action(old: Action, year: int) -> Action:
     return new
 
 
+def _move_filed_updates(actor: User | None, old: Action, new: Action, updates: list[Update]) -> None:
+    """Give `new` (the carried-forward row) the updates filed on `old` for the new year's quarters.
+
+    Moving, rather than making every reader follow the lineage, keeps one owner per update: the
+    dashboard, My actions, the tracker and the report read the row in force and find them there.
+    Only quarters of the new plan year or later move (and none of them can be locked, or the refresh
+    would have been refused), so the old year's locked reports keep their figures. Sub-action
+    statuses follow the sub-action of the same number on the new row, which the copy kept.
+    """
+    new_sub_ids = {s.number: s.id for s in new.sub_actions}
+    old_numbers = {s.id: s.number for s in old.sub_actions}
+    label = financial_year_label(new.plan_year)
+    for upd in updates:
+        upd.action = new
+        for sub_status in upd.sub_statuses:
+            sub_status.sub_action_id = new_sub_ids[old_numbers[sub_status.sub_action_id]]
+        record(actor, "carry-forward", "action_update", upd.id,
+               f"Moved the {upd.agency.short_name} update on {old.code} for {upd.period.label} "
+               f"to the carried-forward {label} row", {"action_id": old.id}, {"action_id": new.id})
+
+
+def _set_new_timescale(actor: User | None, old: Action, new: Action, text: str) -> None:
+    """Give a carried-forward row the timescale agreed at the refresh, re-deriving its due date (audited)."""
+    text = text.strip()
+    due = derive_due_date(text)
+    problem = rules.timescale_problem(old.code, old.timescale, text, due, Quarter(new.plan_year, 1).start)
+    if problem:
+        raise ValueError(problem)
+    if text == (old.timescale or "").strip():
+        return
+    before = {"timescale": new.timescale, "due_date": new.due_date.isoformat() if new.due_date else None}
+    new.timescale, new.due_date = text, due
+    record(actor, "update", "action", new.id,
+           f"Set a new timescale for {new.code} at the {financial_year_label(new.plan_year)} refresh",
+           before, {"timescale": text, "due_date": due.isoformat() if due else None})
+
+
 def _set_targets(actor: User | None, year: int, rows: list[TargetRow],
                  choices: Mapping[int, TargetChoice]) -> int:
     label = financial_year_label(year)
@@ -252,17 +323,28 @@ def _set_targets(actor: User | None, year: int, rows: list[TargetRow],
     return written
 
 
-def run_refresh(actor: User | None, year: int, *, targets: Mapping[int, TargetChoice] | None = None) -> PlanRefresh:
+def run_refresh(actor: User | None, year: int, *, targets: Mapping[int, TargetChoice] | None = None,
+                timescales: Mapping[int, str] | None = None) -> PlanRefresh:
     """Refresh the plan for `year`: close what was Complete at the previous Q4, carry the rest forward
-    as new rows (with leads and sub-actions), set the year's targets and record it all.
+    as new rows (with leads and sub-actions, and the updates already filed for `year`'s quarters),
+    set the year's targets and new timescales, and record it all.
 
-    Raises RefreshRefusedError (nothing written) when the refresh may not run. Flushes only: the caller
-    commits, so a failure anywhere leaves nothing behind once the transaction is rolled back.
+    `timescales` maps an old action's id to the timescale agreed for its carried-forward row; only
+    actions carried forward past their due date take one (ValueError otherwise, or for a timescale
+    that `rules.timescale_problem` refuses). Raises RefreshRefusedError (nothing written) when the
+    refresh may not run. Flushes only: the caller commits, so a failure anywhere leaves nothing
+    behind once the transaction is rolled back.
     """
     reason = refusal(year)
     if reason:
         raise RefreshRefusedError(reason)
     from_year, rows = _previous_rows(year)
+    timescales = dict(timescales or {})
+    past_due_ids = {r.action.id for r in rows if r.past_due}
+    unknown = sorted(set(timescales) - past_due_ids)
+    if unknown:
+        raise ValueError(f"Only actions carried forward past their due date take a new timescale (not {unknown})")
+    ahead = _filed_ahead([r.action.id for r in rows if r.outcome is rules.Outcome.CARRIED_FORWARD], year)
     target_list = target_rows(year)
     refresh = PlanRefresh(year=year, from_year=from_year, run_at=utcnow(), run_by_id=getattr(actor, "id", None))
     db.session.add(refresh)
@@ -272,6 +354,9 @@ def run_refresh(actor: User | None, year: int, *, targets: Mapping[int, TargetCh
         new = _copy_action(row.action, year) if row.outcome is rules.Outcome.CARRIED_FORWARD else None
         if new is not None:
             db.session.flush()
+            _move_filed_updates(actor, row.action, new, ahead.get(row.action.id, []))
+            if row.action.id in timescales:
+                _set_new_timescale(actor, row.action, new, timescales[row.action.id])
         refresh.outcomes.append(RefreshOutcome(
             action_id=row.action.id, outcome=row.outcome.value, new_action_id=new.id if new else None,
             code=row.action.code, q4_status=row.q4_status.value,
@@ -287,7 +372,7 @@ def run_refresh(actor: User | None, year: int, *, targets: Mapping[int, TargetCh
            None,
            {"year": year, "from_year": from_year, "closed": codes(rules.Outcome.CLOSED),
             "carried_forward": codes(rules.Outcome.CARRIED_FORWARD), "retired": codes(rules.Outcome.RETIRED),
-            "targets_set": set_count})
+            "targets_set": set_count, "updates_moved": sum(len(v) for v in ahead.values())})
     return refresh
 
 

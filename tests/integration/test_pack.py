@@ -109,7 +109,7 @@ def test_permission_matrix(demo, app, login, make_user, agency_named, role):
 
 
 def test_hostile_commentary_never_becomes_a_formula(demo, make_user, agency_named):
-    quarter = Quarter(2019, 1)
+    quarter = Quarter(2019, 4)  # after the demo's current quarter: nothing is filed there yet
     for text, action in zip(HOSTILE, actions_service.actions_for(quarter), strict=False):
         agency = action.lead_agencies[0]
         lead = make_user("lead", agency=agency)
