@@ -1,0 +1,148 @@
+"""Issue 15 (versions after an htmx save) and issue 8 part 6 (locked quarters, dashboard, audit, review)."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from app.actions import service as actions_service
+from app.actions.models import Action, Update
+from app.actions.rollup import Status
+from app.cycle import service as cycle_service
+from app.extensions import db
+from app.kpis import service as kpis_service
+from app.kpis.models import Indicator
+from app.quarters import Quarter
+from tests.conftest import csrf_token, post_form
+
+Q = Quarter(2019, 1)
+HTMX = {"HX-Request": "true"}
+
+
+def action(code: str) -> Action:
+    return db.session.scalar(select(Action).where(Action.code == code, Action.plan_year == 2018))
+
+
+def update_url(act: Action, agency, quarter: Quarter = Q) -> str:
+    return f"/actions/{act.id}/updates/{agency.id}/{quarter.slug}"
+
+
+def version_in(body: str, name: str = "version") -> str:
+    match = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*value="([^"]*)"', body) or re.search(
+        rf'<input[^>]*value="([^"]*)"[^>]*name="{re.escape(name)}"', body)
+    assert match, f"no {name} field in the fragment"
+    return match.group(1)
+
+
+@pytest.fixture
+def police(agency_named):
+    return agency_named("Metropolitan Police Service")
+
+
+@pytest.fixture
+def police_lead(login, police):
+    return login("lead", police)
+
+
+@pytest.fixture
+def coordinator(make_user):
+    return make_user("coordinator", name="Chris Coordinator")
+
+
+def lock(coordinator, quarter: Quarter = Q) -> None:
+    cycle_service.lock(coordinator, quarter, version=cycle_service.period_for(quarter).version, reason="Board")
+    db.session.commit()
+
+
+def submit(user, code="A2", quarter=Q, submit=True) -> Update:
+    act = action(code)
+    existing = actions_service.find_update(act, user.agency.id, quarter)
+    upd = actions_service.save_update(
+        user, act, user.agency, quarter, version=existing.version if existing else 0, status=Status.GREEN,
+        commentary="On track.", mitigation="", sub_statuses={}, submit=submit)
+    db.session.commit()
+    return upd
+
+
+# --- issue 15: every swapped form carries the saved version ------------------------------------
+
+
+def test_htmx_draft_then_submit_without_reloading_is_not_a_conflict(police_lead, police):
+    url = update_url(action("A2"), police)
+    r = post_form(police_lead, url, {"status": "green", "commentary": "Half done", "version": "0",
+                                     "save_draft": "Save as draft"}, token_from=url, headers=HTMX)
+    body = r.get_data(as_text=True)
+    assert version_in(body) == "1"
+    r = post_form(police_lead, url, {"status": "green", "commentary": "All done", "version": version_in(body),
+                                     "submit_update": "Submit update"}, token_from=url, headers=HTMX)
+    body = r.get_data(as_text=True)
+    assert "Someone else saved" not in body
+    assert "submitted for 2019/20 Q1" in body and version_in(body) == "2"
+    db.session.expire_all()
+    upd = actions_service.find_update(action("A2"), police.id, Q)
+    assert (upd.state, upd.commentary) == ("submitted", "All done")
+
+
+def test_htmx_value_saves_carry_the_new_version(police_lead):
+    url = f"/indicators/DV01/values/{Q.slug}"
+    version = "0"
+    for n, expected in ((12, "1"), (13, "2"), (14, "3")):
+        body = post_form(police_lead, url, {"DV01-version": version, "DV01-value": str(n)}, token_from=url,
+                         headers=HTMX).get_data(as_text=True)
+        assert "Someone else saved" not in body and "DV01 value for 2019/20 Q1 saved" in body
+        version = version_in(body, "DV01-version")
+        assert version == expected
+
+
+def test_htmx_review_decision_after_a_conflict_carries_the_current_version(login, police_lead, coordinator):
+    upd = submit(police_lead.user)
+    url = f"/cycle/{Q.slug}/review/update/{upd.id}"
+    reviewer = login(user=coordinator)
+    token = csrf_token(reviewer, url)
+    seen = str(upd.version)
+    # the lead resubmits while the coordinator has the page open
+    submit(police_lead.user)
+    r = reviewer.post(url, data={"csrf_token": token, "decision": "accept", "version": seen},
+                      headers=HTMX)
+    body = r.get_data(as_text=True)
+    assert "Your decision was not saved" in body
+    db.session.expire_all()
+    fresh = db.session.get(Update, upd.id)
+    assert version_in(body) == str(fresh.version)
+    r = reviewer.post(url, data={"csrf_token": token, "decision": "accept", "version": version_in(body)},
+                      headers=HTMX)
+    assert "accepted" in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Update, upd.id).state == "accepted"
+
+
+# --- locked quarters ---------------------------------------------------------------------------
+
+
+def test_locked_quarters_update_form_is_read_only_with_a_notice(police_lead, police, coordinator):
+    lock(coordinator)
+    page = police_lead.get(update_url(action("A2"), police)).get_data(as_text=True)
+    assert "2019/20 Q1 is locked." in page and "read-only" in page
+    assert "Submit update" not in page and "Save as draft" not in page
+    assert re.search(r'<textarea[^>]*name="commentary"[^>]*readonly', page)
+    assert all("disabled" in tag for tag in re.findall(r'<input[^>]*name="status"[^>]*>', page))
+    # an open quarter's form is editable
+    page = police_lead.get(update_url(action("A2"), police, Quarter(2019, 2))).get_data(as_text=True)
+    assert "is locked" not in page and "Submit update" in page and "readonly" not in page
+
+
+@pytest.mark.parametrize("headers", [HTMX, {}])
+def test_save_that_meets_a_lock_keeps_the_typed_text_with_the_error(police_lead, police, coordinator, headers):
+    url = update_url(action("A2"), police)
+    token = csrf_token(police_lead, url)
+    lock(coordinator)  # locked while the lead was typing
+    r = police_lead.post(url, data={"csrf_token": token, "status": "amber", "commentary": "Typed with care",
+                                    "mitigation": "Plan B", "version": "0", "submit_update": "Submit update"},
+                         headers=headers)
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert "2019/20 Q1 is locked: your update was not saved" in body
+    assert "Typed with care" in body and "Plan B" in body
+    assert re.search(r'<input[^>]*value="amber"[^>]*checked|<input[^>]*checked[^>]*value="amber"', body)
+    assert ('id="update-form"' in body) and (("<html" in body) != bool(headers))
+    assert actions_service.find_update(action("A2"), police.id, Q) is None
