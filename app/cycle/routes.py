@@ -10,6 +10,7 @@ from app.cycle import service
 from app.cycle.forms import LockForm, PeriodDatesForm, ReopenForm, ReviewForm
 from app.errors import ConflictError, QuarterLockedError
 from app.extensions import db
+from app.kpis import service as kpis_service
 from app.kpis.models import Indicator, IndicatorValue
 from app.permissions import STAFF, roles
 from app.quarters import Quarter, QuarterError
@@ -250,6 +251,7 @@ def review(quarter_slug: str, kind: str, item_id: int):
                         form=ReviewForm(formdata=None, version=item.version),
                         saved_message=message,
                         conflict=None,
+                        **_value_context(item, subject, quarter),
                     )
                 flash(message, "success")
                 return redirect(url_for("cycle.period", quarter_slug=quarter.slug) + "#review")
@@ -264,7 +266,21 @@ def review(quarter_slug: str, kind: str, item_id: int):
         saved_message=None,
         can_accept=service.can_accept(current_user, item),
         locked=service.is_locked(quarter),
+        **_value_context(item, subject, quarter),
     )
+
+
+def _value_context(item, subject: dict, quarter: Quarter) -> dict:
+    """For an indicator value: the target in force and the previous period's value, to judge it against."""
+    indicator = subject.get("indicator")
+    if indicator is None:
+        return {}
+    previous = kpis_service.previous_value(indicator, quarter)
+    return {
+        "target": kpis_service.target_for(indicator, quarter, as_of=service.locked_at(quarter)),
+        # A draft is work in progress: only a reported (submitted or accepted) value is a fair comparison.
+        "previous": previous if previous is not None and previous.counts else None,
+    }
 
 
 @bp.app_errorhandler(QuarterLockedError)

@@ -146,3 +146,80 @@ def test_save_that_meets_a_lock_keeps_the_typed_text_with_the_error(police_lead,
     assert re.search(r'<input[^>]*value="amber"[^>]*checked|<input[^>]*checked[^>]*value="amber"', body)
     assert ('id="update-form"' in body) and (("<html" in body) != bool(headers))
     assert actions_service.find_update(action("A2"), police.id, Q) is None
+
+
+def test_locked_quarters_value_cards_are_read_only_with_a_notice(police_lead, coordinator):
+    lock(coordinator)
+    page = police_lead.get(f"/my-indicators?quarter={Q.slug}").get_data(as_text=True)
+    assert "2019/20 Q1 is locked." in page and "read-only" in page
+    assert "Save value" not in page
+    assert re.search(r'<input[^>]*name="DV01-value"[^>]*readonly', page)
+    page = police_lead.get(f"/indicators/DV01/values/{Q.slug}").get_data(as_text=True)
+    assert "is locked: this value is read-only" in page and "Save value" not in page
+    page = police_lead.get("/my-indicators?quarter=2019-20-Q2").get_data(as_text=True)
+    assert "is locked" not in page and "Save value" in page
+
+
+@pytest.mark.parametrize("headers", [HTMX, {}])
+def test_value_save_that_meets_a_lock_keeps_the_typed_figure(police_lead, coordinator, headers):
+    url = f"/indicators/DV01/values/{Q.slug}"
+    token = csrf_token(police_lead, url)
+    lock(coordinator)
+    r = police_lead.post(url, data={"csrf_token": token, "DV01-version": "0", "DV01-value": "4321",
+                                    "DV01-note": "Counted twice"}, headers=headers)
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert "2019/20 Q1 is locked: your figure was not saved" in body
+    assert 'value="4321"' in body and "Counted twice" in body
+    assert 'id="value-row-DV01"' in body and (("<html" in body) != bool(headers))
+    assert kpis_service.find_value(db.session.scalar(select(Indicator).where(Indicator.code == "DV01")), Q) is None
+
+
+# --- the review page ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("decision, comment, state", [
+    ("accept", "", "Accepted"),
+    ("return", "Say who attended.", "Returned to the agency for changes"),
+])
+def test_review_decision_over_htmx_updates_the_review_state_row(login, police_lead, coordinator,
+                                                                decision, comment, state):
+    upd = submit(police_lead.user)
+    url = f"/cycle/{Q.slug}/review/update/{upd.id}"
+    reviewer = login(user=coordinator)
+    page = reviewer.get(url).get_data(as_text=True)
+    assert '<span id="review-state">Submitted, waiting for review</span>' in page
+    token = csrf_token(reviewer, url)
+    body = reviewer.post(url, data={"csrf_token": token, "decision": decision, "comment": comment,
+                                    "version": str(upd.version)}, headers=HTMX).get_data(as_text=True)
+    assert f'<span id="review-state" hx-swap-oob="true">{state}</span>' in body
+    assert state in reviewer.get(url).get_data(as_text=True)
+
+
+def enter_value(user, code, quarter, value, numerator=None, denominator=None):
+    ind = db.session.scalar(select(Indicator).where(Indicator.code == code))
+    existing = kpis_service.find_value(ind, quarter)
+    row = kpis_service.save_value(user, ind, quarter, version=existing.version if existing else 0, value=value,
+                                  numerator=numerator, denominator=denominator, note="", provisional=False)
+    db.session.commit()
+    return row
+
+
+def test_review_of_a_value_rounds_it_and_shows_target_and_previous_value(login, police_lead, coordinator):
+    # DV04 is the arrest rate, a percentage with the documents' 77% target
+    enter_value(police_lead.user, "DV04", Quarter(2018, 4), None, numerator=150, denominator=200)
+    row = enter_value(police_lead.user, "DV04", Q, None, numerator=234, denominator=289)
+    reviewer = login(user=coordinator)
+    page = reviewer.get(f"/cycle/{Q.slug}/review/value/{row.id}").get_data(as_text=True)
+    assert "80.96885813148789" not in page
+    value = re.search(r'id="review-value">([^<]*)<', page).group(1)
+    assert value.startswith("81.0%") and "234 of 289" in value
+    assert re.search(r'id="review-target">\s*77.0%', page)
+    previous = re.search(r'id="review-previous">([^<]*)<', page).group(1)
+    assert previous.startswith("75.0% in 2018/19 Q4")
+
+
+def test_review_of_a_value_with_no_previous_says_so(login, police_lead, coordinator):
+    row = enter_value(police_lead.user, "DV01", Q, 12.0)
+    page = login(user=coordinator).get(f"/cycle/{Q.slug}/review/value/{row.id}").get_data(as_text=True)
+    assert "None reported for the period before" in page
