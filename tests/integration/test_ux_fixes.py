@@ -223,3 +223,37 @@ def test_review_of_a_value_with_no_previous_says_so(login, police_lead, coordina
     row = enter_value(police_lead.user, "DV01", Q, 12.0)
     page = login(user=coordinator).get(f"/cycle/{Q.slug}/review/value/{row.id}").get_data(as_text=True)
     assert "None reported for the period before" in page
+
+
+# --- my actions: the lead sees the review outcome ------------------------------------------------
+
+
+@pytest.mark.parametrize("decision, comment, shown", [
+    (None, "", "Submitted"),
+    ("accept", "", "Accepted"),
+    ("return", "Add the numbers trained.", "Returned"),
+])
+def test_my_actions_shows_accepted_and_returned(police_lead, coordinator, decision, comment, shown):
+    upd = submit(police_lead.user)
+    if decision:
+        cycle_service.review(coordinator, upd, version=upd.version, accept=decision == "accept", comment=comment)
+        db.session.commit()
+    actions_service.set_current_quarter(None, Q)
+    db.session.commit()
+    page = police_lead.get("/my-actions").get_data(as_text=True)
+    row = re.search(r'<tr class="govuk-table__row">\s*<td class="govuk-table__cell">\s*<a[^>]*>A2:.*?</tr>', page,
+                    re.S).group(0)
+    assert re.search(rf'<strong class="govuk-tag[^"]*">{shown}</strong>', row)
+    others = {"Submitted", "Accepted", "Returned", "Draft"} - {shown}
+    assert not any(f">{other}</strong>" in row for other in others)
+
+
+# --- the action page: transcription notes are internal -------------------------------------------
+
+
+@pytest.mark.parametrize("role, shown", [("viewer", False), ("lead", False), ("coordinator", True), ("admin", True)])
+def test_transcription_notes_show_only_to_coordinators_and_admins(login, role, shown):
+    noted = db.session.scalar(select(Action).where(Action.note.is_not(None), Action.plan_year == 2018))
+    page = login(role).get(f"/actions/{noted.id}").get_data(as_text=True)
+    assert ("Transcription note" in page) is shown
+    assert (noted.note[:40].replace("'", "&#39;") in page) is shown
