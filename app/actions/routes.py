@@ -145,6 +145,7 @@ def dashboard():
         board=board, form=form, quarters=quarters, quarter=quarter,
         filtered=bool(objective or agency_id or status),
         missing_values=missing_values,
+        as_fragment=wants_fragment(),
     )
 
 

@@ -257,3 +257,32 @@ def test_transcription_notes_show_only_to_coordinators_and_admins(login, role, s
     page = login(role).get(f"/actions/{noted.id}").get_data(as_text=True)
     assert ("Transcription note" in page) is shown
     assert (noted.note[:40].replace("'", "&#39;") in page) is shown
+
+
+# --- the dashboard -------------------------------------------------------------------------------
+
+
+def test_htmx_quarter_change_sends_the_new_heading_and_title(login):
+    viewer = login("viewer")
+    body = viewer.get("/dashboard?quarter=2019-20-Q3", headers=HTMX).get_data(as_text=True)
+    assert "<html" not in body
+    assert body.lstrip().startswith("<title>RAG dashboard for 2019/20 Q3 - Havering VAWG action plan</title>")
+    assert '<h1 class="govuk-heading-l" id="dashboard-heading" hx-swap-oob="true">RAG dashboard for 2019/20 Q3</h1>' \
+        in body
+    # the whole page has one heading and its own title, nothing out of band
+    page = viewer.get("/dashboard?quarter=2019-20-Q3").get_data(as_text=True)
+    assert page.count("<title>") == 1 and "hx-swap-oob" not in page
+    assert '<h1 class="govuk-heading-l" id="dashboard-heading">RAG dashboard for 2019/20 Q3</h1>' in page
+
+
+@pytest.mark.parametrize("query, says_whole_plan", [
+    ("", False),
+    ("&objective=B", True),
+    ("&status=red", True),
+])
+def test_dashboard_summary_says_it_counts_the_whole_plan_when_filtered(login, query, says_whole_plan):
+    viewer = login("viewer")
+    for headers in ({}, HTMX):
+        body = viewer.get(f"/dashboard?quarter=2019-20-Q1{query}", headers=headers).get_data(as_text=True)
+        assert ('id="summary-scope"' in body) is says_whole_plan
+        assert ("whole plan" in body) is says_whole_plan
