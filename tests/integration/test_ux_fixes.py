@@ -286,3 +286,115 @@ def test_dashboard_summary_says_it_counts_the_whole_plan_when_filtered(login, qu
         body = viewer.get(f"/dashboard?quarter=2019-20-Q1{query}", headers=headers).get_data(as_text=True)
         assert ('id="summary-scope"' in body) is says_whole_plan
         assert ("whole plan" in body) is says_whole_plan
+
+
+# --- the audit trail -----------------------------------------------------------------------------
+
+
+def test_audit_values_read_in_plain_words(login, police_lead, coordinator):
+    upd = submit(police_lead.user)
+    cycle_service.review(coordinator, upd, version=upd.version, accept=False, comment="Add numbers")
+    kpis_service.set_target(coordinator, db.session.scalar(select(Indicator).where(Indicator.code == "DV01")), 2019,
+                            value=100, profile=None, lower=None, upper=None, tolerance=None, note="",
+                            expected_latest_id=0)
+    db.session.commit()
+    page = login("admin").get("/audit/").get_data(as_text=True)
+    assert "[None" not in page and "None]" not in page and "[&#39;" not in page and ">None<" not in page
+    assert "Review comment" in page and "review_comment" not in page
+    assert "Submitted" in page and "Green" in page
+
+
+def events_on_page(body: str) -> int:
+    return len(re.findall(r'<tr class="govuk-table__row">\s*<td class="govuk-table__cell">\d', body))
+
+
+@pytest.mark.parametrize("page", ["abc", "-1", "0", "1.5", "99"])
+def test_audit_page_numbers_are_validated(login, page):
+    admin = login("admin")
+    assert admin.get(f"/audit/?page={page}").status_code == 404
+    assert admin.get("/audit/?page=1").status_code == 200
+
+
+def test_audit_pages_through_results_with_govuk_pagination(login, make_user):
+    from app.audit.service import PAGE_SIZE
+    admin = login("admin")
+    for n in range(PAGE_SIZE + 5):
+        actions_service.set_current_quarter(admin.user, Quarter(2019, 1 + n % 4))
+    db.session.commit()
+    first = admin.get("/audit/?object=strategy").get_data(as_text=True)
+    assert 'class="govuk-pagination' in first and "page 1 of 2" in first
+    assert events_on_page(first) == PAGE_SIZE
+    assert re.search(r'href="/audit/\?object=strategy&amp;page=2"[^>]*rel="next"|rel="next"[^>]*href="/audit/\?object=strategy&amp;page=2"',
+                     first)
+    second = admin.get("/audit/?object=strategy&page=2").get_data(as_text=True)
+    assert events_on_page(second) == 5 and "page 2 of 2" in second
+    assert admin.get("/audit/?object=strategy&page=3").status_code == 404
+
+
+def test_audit_filters_by_person_agency_object_and_date(login, make_user, agency_named, police_lead, coordinator):
+    submit(police_lead.user)
+    make_user("viewer", email="newcomer@example.org")
+    admin = login("admin")
+
+    def summaries(query):
+        body = admin.get(f"/audit/?{query}").get_data(as_text=True)
+        assert "govuk-error-summary" not in body, body
+        return body
+
+    by_person = summaries(f"person={police_lead.user.id}")
+    assert "update on A2" in by_person and "Created account newcomer" not in by_person
+    by_agency = summaries(f"agency={agency_named('Metropolitan Police Service').id}")
+    assert "update on A2" in by_agency and "Created account newcomer" not in by_agency
+    by_object = summaries("object=action_update")
+    assert "update on A2" in by_object and "Created account" not in by_object
+    from datetime import date, timedelta
+    today = date.today()
+    in_range = summaries(f"start={today.day}&start={today.month}&start={today.year}")
+    assert "update on A2" in in_range
+    tomorrow = today + timedelta(days=1)
+    after = summaries(f"start={tomorrow.day}&start={tomorrow.month}&start={tomorrow.year}")
+    assert "update on A2" not in after and "No events match these filters" in after
+
+
+@pytest.mark.parametrize("query, message", [
+    ("person=999999", "Select a person from the list"),
+    ("person=abc", "Select a person from the list"),
+    ("agency=999999", "Select an agency from the list"),
+    ("object=nonsense", "Select a kind of object from the list"),
+    ("start=31&start=2&start=2019", "Enter the first day as a real date"),
+    ("start=2&start=1&start=2020&end=1&end=1&end=2020", "The last day must be the same as or after the first day"),
+])
+def test_audit_filters_are_validated_with_a_message(login, query, message):
+    admin = login("admin")
+    r = admin.get(f"/audit/?{query}")
+    assert r.status_code == 200
+    body = r.get_data(as_text=True)
+    assert "govuk-error-summary" in body and message in body
+    r = admin.get(f"/audit/download.csv?{query}")
+    assert r.status_code == 200 and r.mimetype == "text/html" and message in r.get_data(as_text=True)
+
+
+def test_audit_csv_downloads_the_filtered_trail_safely(login, make_user, police_lead):
+    import csv
+    import io
+    make_user("viewer", email="newcomer@example.org", name="=HYPERLINK(\"http://evil\")")
+    submit(police_lead.user)
+    admin = login("admin")
+    r = admin.get("/audit/download.csv?object=user")
+    assert r.status_code == 200 and r.mimetype == "text/csv"
+    assert "attachment" in r.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][0] == "When (UTC)"
+    assert all(row[5] == "User account" for row in rows[1:])
+    assert not any("update on A2" in cell for row in rows for cell in row)
+    newcomer = next(row for row in rows if "Created account newcomer@example.org" in row)
+    changes = newcomer[-1]
+    assert changes.startswith("Email: (empty) -> newcomer@example.org") and "Active: (empty) -> Yes" in changes
+    # every cell a spreadsheet would run as a formula starts with a quote
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows for cell in row)
+    assert any(cell.startswith("'=HYPERLINK") for row in rows for cell in row)
+
+
+def test_audit_trail_is_for_staff_only(login):
+    for role, status in (("viewer", 403), ("lead", 403), ("coordinator", 200), ("admin", 200)):
+        assert login(role).get("/audit/download.csv").status_code == status
