@@ -83,7 +83,8 @@ def test_dashboard_heading_and_title_follow_the_quarter(page, live_server, make_
 
 def test_audit_table_fits_the_page(page, live_server, make_user, agency_named_live):
     police = agency_named_live("Metropolitan Police Service")
-    lead = make_user("lead", police, email="a.very.long.email.address.for.testing.widths@metropolitan-police.example.org")
+    long_email = "a.very.long.email.address.for.testing.widths@metropolitan-police.example.org"
+    lead = make_user("lead", police, email=long_email)
     actions_service.save_update(lead, _action("A2"), police, Q, version=0, status=Status.AMBER,
                                 commentary="x" * 300, mitigation="Averyveryverylongwordwithoutanyspaces" * 4,
                                 sub_statuses={}, submit=True)

@@ -324,8 +324,8 @@ def test_audit_pages_through_results_with_govuk_pagination(login, make_user):
     first = admin.get("/audit/?object=strategy").get_data(as_text=True)
     assert 'class="govuk-pagination' in first and "page 1 of 2" in first
     assert events_on_page(first) == PAGE_SIZE
-    assert re.search(r'href="/audit/\?object=strategy&amp;page=2"[^>]*rel="next"|rel="next"[^>]*href="/audit/\?object=strategy&amp;page=2"',
-                     first)
+    next_link = re.search(r'<a[^>]*rel="next"[^>]*>|<a[^>]*href="[^"]*"[^>]*rel="next"', first).group(0)
+    assert 'href="/audit/?object=strategy&amp;page=2"' in next_link
     second = admin.get("/audit/?object=strategy&page=2").get_data(as_text=True)
     assert events_on_page(second) == 5 and "page 2 of 2" in second
     assert admin.get("/audit/?object=strategy&page=3").status_code == 404
