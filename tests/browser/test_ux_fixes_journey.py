@@ -127,3 +127,25 @@ def test_on_a_phone_the_dashboard_status_and_last_quarter_need_no_sideways_scrol
     _inside_viewport(page, last)
     _inside_viewport(page, page.get_by_text("Partnership training delivered.").first)
     check_axe(page)
+
+
+def test_save_that_meets_a_lock_keeps_the_typed_text(page, live_server, make_user, agency_named_live):
+    from app.cycle import service as cycle_service
+
+    police = agency_named_live("Metropolitan Police Service")
+    lead = make_user("lead", police)
+    coordinator = make_user("coordinator")
+    action = _action("A2")
+    browser_login(page, live_server, lead)
+    page.goto(f"{live_server}/actions/{action.id}/updates/{police.id}/{Q.slug}")
+    page.get_by_label("Green").check()
+    page.get_by_label("Commentary on progress").fill("Written with care before the board meeting.")
+    # the coordinator locks the quarter while the lead is typing
+    cycle_service.lock(coordinator, Q, version=cycle_service.period_for(Q).version, reason="Board tomorrow")
+    db.session.commit()
+    page.get_by_role("button", name="Submit update").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("2019/20 Q1 is locked: your update was not saved")
+    expect(page.get_by_label("Commentary on progress")).to_have_value("Written with care before the board meeting.")
+    expect(page.get_by_label("Commentary on progress")).not_to_be_editable()
+    expect(page.get_by_role("heading", name="Last quarter")).to_be_visible()  # the page was not replaced
+    check_axe(page)
