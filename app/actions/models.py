@@ -172,6 +172,11 @@ class Update(db.Model):
     def is_submitted(self) -> bool:
         return self.state in ("submitted", "accepted")
 
+    @property
+    def is_returned(self) -> bool:
+        """Sent back by the coordinator: a draft again, carrying the review comment."""
+        return self.state == "draft" and bool(self.review_comment)
+
 
 class SubActionStatus(db.Model):
     __tablename__ = "sub_action_status"

@@ -10,7 +10,8 @@ from app.actions.models import Action
 from app.actions.rollup import STATUS_ORDER, Status
 from app.auth import service as auth_service
 from app.auth.models import Agency, Role
-from app.errors import ConflictError
+from app.cycle import service as cycle_service
+from app.errors import ConflictError, QuarterLockedError
 from app.extensions import db
 from app.permissions import can_see_return, can_write_action_update, require, roles, signed_in
 from app.quarters import Quarter, QuarterError
@@ -56,6 +57,7 @@ def edit_update(action_id: int, agency_id: int, quarter_slug: str):
     existing = service.find_update(action, agency.id, quarter)
     form = update_form_for(action)
     conflict = None
+    locked_error = None
     if request.method == "GET":
         _fill(form, existing)
     elif form.validate_on_submit():
@@ -73,11 +75,17 @@ def edit_update(action_id: int, agency_id: int, quarter_slug: str):
         except ConflictError as exc:
             db.session.rollback()
             conflict = exc.current
+        except QuarterLockedError as exc:
+            # Keep what the lead typed on screen (the form still holds it) beside the reason it was refused.
+            db.session.rollback()
+            locked_error = str(exc)
         else:
             message = (f"Update on {action.code} submitted for {quarter.label}" if form.submitting
                        else f"Draft of the update on {action.code} saved")
             if wants_fragment():
-                form = update_form_for(action)
+                # formdata=None: a form bound to the request would render the version the user posted,
+                # and the next save from the swapped-in form would meet a false conflict.
+                form = update_form_for(action, formdata=None)
                 _fill(form, saved)
                 return render_page_or_fragment(
                     "actions/update.html", "actions/_update_form.html",
@@ -88,7 +96,7 @@ def edit_update(action_id: int, agency_id: int, quarter_slug: str):
         existing = conflict
     return render_page_or_fragment(
         "actions/update.html", "actions/_update_form.html",
-        **_form_context(action, agency, quarter, form, existing, conflict=conflict),
+        **_form_context(action, agency, quarter, form, existing, conflict=conflict, locked_error=locked_error),
     )
 
 
@@ -103,11 +111,15 @@ def _fill(form, upd) -> None:
             getattr(form, name).data = chosen.get(sub_id, "")
 
 
-def _form_context(action, agency, quarter, form, upd, conflict=None, saved_message=None) -> dict:
+def _form_context(action, agency, quarter, form, upd, conflict=None, saved_message=None,
+                  locked_error=None) -> dict:
     return {
         "action": action, "agency": agency, "quarter": quarter, "form": form, "update": upd,
         "previous": service.previous_update(action, agency.id, quarter),
         "conflict": conflict, "saved_message": saved_message,
+        # A locked quarter's form is read-only; a save that met the lock says so and keeps the typed text.
+        "locked": locked_error is not None or cycle_service.is_locked(quarter),
+        "locked_error": locked_error,
     }
 
 
@@ -141,6 +153,7 @@ def dashboard():
         board=board, form=form, quarters=quarters, quarter=quarter,
         filtered=bool(objective or agency_id or status),
         missing_values=missing_values,
+        as_fragment=wants_fragment(),
     )
 
 

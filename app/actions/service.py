@@ -271,10 +271,12 @@ class MyActionRow:
 
     @property
     def state(self) -> str:
-        """Not started, Draft or Submitted, as the lead sees their own return."""
+        """Not started, Draft, Returned, Submitted or Accepted, as the lead sees their own return."""
         if self.update is None:
             return "Not started"
-        return "Submitted" if self.update.is_submitted else "Draft"
+        if self.update.is_returned:
+            return "Returned"
+        return {"submitted": "Submitted", "accepted": "Accepted"}.get(self.update.state, "Draft")
 
 
 def my_actions(agency_id: int, quarter: Quarter) -> list[MyActionRow]:

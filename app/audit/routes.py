@@ -1,19 +1,116 @@
-from flask import Blueprint, render_template, request
+"""Views of the audit trail: read, filter, page through and download it."""
 
-from app.audit import service
-from app.audit.service import PAGE_SIZE
+import csv
+import io
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from wtforms.fields.choices import SelectChoice
+
+from app.audit import paging, service, wording
+from app.audit.forms import FILTER_FIELDS, AuditFilterForm
+from app.audit.service import PAGE_SIZE, AuditFilters
+from app.auth import service as auth_service
 from app.permissions import STAFF, roles
-from app.web import positive_int
+from app.reports.workbook import safe_text
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+CSV_COLUMNS = ("When (UTC)", "Email", "Name", "Agency", "Action", "Object", "Object number", "Summary", "Changes")
+
+
+def _filters() -> tuple[AuditFilterForm, AuditFilters]:
+    """The filter form from the query string, and the filters it validly asks for (invalid ones are left out)."""
+    form = AuditFilterForm(request.args)
+    form.person.choices = [SelectChoice("", "Anyone")] + [
+        SelectChoice(str(u.id), f"{u.name} ({u.email})") for u in service.people()]
+    form.agency.choices = [SelectChoice("", "Any agency")] + [
+        SelectChoice(str(a.id), a.name) for a in auth_service.agencies()]
+    form.object.choices = [SelectChoice("", "Anything")] + [
+        SelectChoice(e, wording.object_name(e)) for e in service.entities()]
+    if any(request.args.get(name) for name in FILTER_FIELDS):
+        form.validate()
+    entity = form.object.data if form.object.data and not form.object.errors else None
+    filters = AuditFilters(
+        user_id=int(form.person.data) if form.person.data and not form.person.errors else None,
+        agency_id=int(form.agency.data) if form.agency.data and not form.agency.errors else None,
+        entity=entity,
+        entity_id=form.object_id.data if entity and not form.object_id.errors else None,
+        start=form.start.data if not form.start.errors else None,
+        end=form.end.data if not form.end.errors else None,
+    )
+    return form, filters
+
+
+def _query(**changes) -> str:
+    """This page's query string with `changes` applied (None removes a parameter)."""
+    args = request.args.copy()
+    for key, value in changes.items():
+        args.pop(key, None)
+        if value is not None:
+            args[key] = value
+    pairs = [(k, v) for k, v in args.items(multi=True) if k != "page" or v]
+    return "?" + urlencode(pairs) if pairs else ""
 
 
 @bp.route("/")
 @roles(*STAFF)
 def index():
-    # Bounded: a page past 64 bits reached the database's OFFSET and failed with a server error.
-    page = positive_int(request.args.get("page"), maximum=10**6) or 1
-    entity = request.args.get("entity") or None
-    events = service.events(entity=entity, page=page)
-    return render_template("audit/index.html", events=events[:PAGE_SIZE], page=page,
-                           has_next=len(events) > PAGE_SIZE, entity=entity)
+    form, filters = _filters()
+    total = service.count_events(filters)
+    last = paging.last_page(total, PAGE_SIZE)
+    page = paging.parse_page(request.args.get("page"), last)
+    if page is None:
+        # A page that does not exist (abc, -1, 0, after the last) is not found, rather than quietly page 1.
+        abort(404)
+    base = request.path
+    pagination = {
+        "items": [{"ellipsis": True} if n is None else
+                  {"number": n, "href": base + _query(page=str(n)), "current": n == page}
+                  for n in paging.page_items(page, last)],
+        "landmarkLabel": "Pages of the audit trail",
+    }
+    if page > 1:
+        pagination["previous"] = {"href": base + _query(page=str(page - 1)), "labelText": "Newer"}
+    if page < last:
+        pagination["next"] = {"href": base + _query(page=str(page + 1)), "labelText": "Older"}
+    return render_template(
+        "audit/index.html", rows=service.events(filters, page=page), page=page, last=last, total=total,
+        form=form, filters=filters, pagination=pagination, changes=wording.changes,
+        object_name=wording.object_name, csv_query=_query(page=None),
+        filtered=filters != AuditFilters(), object_query=lambda e: _query(page=None, object=e.entity,
+                                                                            object_id=str(e.entity_id)),
+    )
+
+
+@bp.route("/download.csv")
+@roles(*STAFF)
+def download():
+    form, filters = _filters()
+    if form.errors:
+        # The page says what to fix; a file of the wrong events would be worse than none.
+        return render_template("audit/index.html", rows=[], page=1, last=1, total=0, form=form, filters=filters,
+                               pagination=None, changes=wording.changes, object_name=wording.object_name,
+                               csv_query=_query(page=None), filtered=True, object_query=lambda e: "")
+
+    def generate():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        buffer.write("\ufeff")  # so Excel reads the file as UTF-8
+        writer.writerow(CSV_COLUMNS)
+        for row in service.all_events(filters):
+            e = row.event
+            writer.writerow([safe_text(str(cell)) for cell in (
+                e.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"), e.actor, row.name or "", row.agency or "",
+                e.verb, wording.object_name(e.entity), "" if e.entity_id is None else e.entity_id, e.summary,
+                wording.changes_text(e.old, e.new),
+            )])
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+        yield buffer.getvalue()
+
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+    return Response(stream_with_context(generate()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="audit-trail-{stamp}.csv"'})

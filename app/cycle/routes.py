@@ -10,6 +10,7 @@ from app.cycle import service
 from app.cycle.forms import LockForm, PeriodDatesForm, ReopenForm, ReviewForm
 from app.errors import ConflictError, QuarterLockedError
 from app.extensions import db
+from app.kpis import service as kpis_service
 from app.kpis.models import Indicator, IndicatorValue
 from app.permissions import STAFF, can_see_return, roles
 from app.quarters import Quarter, QuarterError
@@ -247,6 +248,7 @@ def review(quarter_slug: str, kind: str, item_id: int):
                         form=ReviewForm(formdata=None, version=item.version),
                         saved_message=message,
                         conflict=None,
+                        **_value_context(item, subject, quarter),
                     )
                 flash(message, "success")
                 return redirect(url_for("cycle.period", quarter_slug=quarter.slug) + "#review")
@@ -263,7 +265,21 @@ def review(quarter_slug: str, kind: str, item_id: int):
         locked=service.is_locked(quarter),
         # A draft's content stays with its agency, here as on the action page (issue 9 B).
         can_see=can_see_return(current_user, item.state, subject["agency"].id),
+        **_value_context(item, subject, quarter),
     )
+
+
+def _value_context(item, subject: dict, quarter: Quarter) -> dict:
+    """For an indicator value: the target in force and the previous period's value, to judge it against."""
+    indicator = subject.get("indicator")
+    if indicator is None:
+        return {}
+    previous = kpis_service.previous_value(indicator, quarter)
+    return {
+        "target": kpis_service.target_for(indicator, quarter, as_of=service.locked_at(quarter)),
+        # A draft is work in progress: only a reported (submitted or accepted) value is a fair comparison.
+        "previous": previous if previous is not None and previous.counts else None,
+    }
 
 
 @bp.app_errorhandler(QuarterLockedError)

@@ -233,3 +233,8 @@ class IndicatorValue(db.Model):
     def counts(self) -> bool:
         """Submitted and accepted values are reported; a draft is not."""
         return self.state in ("submitted", "accepted")
+
+    @property
+    def is_returned(self) -> bool:
+        """Sent back by the coordinator: a draft again, carrying the review comment."""
+        return self.state == "draft" and bool(self.review_comment)

@@ -7,7 +7,8 @@ from wtforms.fields.choices import SelectChoice
 from app.actions import service as actions_service
 from app.auth import service as auth_service
 from app.auth.models import Role
-from app.errors import ConflictError
+from app.cycle import service as cycle_service
+from app.errors import ConflictError, QuarterLockedError
 from app.extensions import db
 from app.kpis import charts, service
 from app.kpis.forms import CatalogueFilterForm, TargetForm, ValueForm
@@ -141,6 +142,7 @@ def my_indicators():
         rows=rows,
         forms=forms,
         quarters=actions_service.quarters(),
+        locked=cycle_service.is_locked(quarter),
     )
 
 
@@ -171,6 +173,7 @@ def enter_value(code: str, quarter_slug: str):
     form = ValueForm(prefix=indicator.code, unit=indicator.unit)
     conflict = None
     saved_message = None
+    locked_error = None
     if request.method == "GET":
         form = _filled_form(service.entry_row(indicator, quarter))
     elif form.validate_on_submit():
@@ -190,6 +193,10 @@ def enter_value(code: str, quarter_slug: str):
         except ConflictError as exc:
             db.session.rollback()
             conflict = exc.current
+        except QuarterLockedError as exc:
+            # Keep the typed figure on screen (the form still holds it) beside the reason it was refused.
+            db.session.rollback()
+            locked_error = str(exc)
         else:
             saved_message = f"{indicator.code} value for {quarter.label} saved"
             if not wants_fragment():
@@ -205,6 +212,8 @@ def enter_value(code: str, quarter_slug: str):
         quarter=quarter,
         conflict=conflict,
         saved_message=saved_message,
+        locked=locked_error is not None or cycle_service.is_locked(quarter),
+        locked_error=locked_error,
     )
 
 

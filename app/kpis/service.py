@@ -610,3 +610,14 @@ def value_history(indicator: Indicator) -> list[HistoryEntry]:
             )
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries
+
+
+def previous_value(indicator: Indicator, quarter: Quarter) -> IndicatorValue | None:
+    """The value for the reporting period before `quarter` (an annual indicator's is last year's Q4).
+
+    None when nothing was entered for that period.
+    """
+    before = quarter.previous()
+    while not indicator.takes_value_in(before) and before > Quarter(quarter.year - 1, quarter.number):
+        before = before.previous()
+    return find_value(indicator, before)

@@ -93,10 +93,10 @@ def test_a_whole_quarter(page, live_server, make_user, agency_named_live):
     expect(page.locator("#period-events")).to_contain_text("closed with returns missing because")
     check_axe(page)
 
-    # a locked quarter refuses the lead's change with a clear message
+    # a locked quarter's form is read-only and says why
     browser_logout(page, live_server)
     browser_login(page, live_server, lead)
     page.goto(f"{live_server}/actions/{first.id}/updates/{police.id}/{Q.slug}")
-    page.get_by_label("Commentary on progress").fill("A late change")
-    page.get_by_role("button", name="Submit update").click()
-    expect(page.get_by_role("heading", name="2019/20 Q2 is locked").first).to_be_visible()
+    expect(page.locator("#quarter-locked-notice")).to_contain_text("2019/20 Q2 is locked.")
+    expect(page.get_by_label("Commentary on progress")).not_to_be_editable()
+    expect(page.get_by_role("button", name="Submit update")).to_have_count(0)
