@@ -2,7 +2,7 @@
 
 import pytest
 
-PUBLIC = {"auth.login", "main.home", "main.health", "static"}
+PUBLIC = {"auth.login", "main.home", "main.health", "main.accessibility", "static"}
 
 
 def test_every_route_declares_an_access_rule(app):
