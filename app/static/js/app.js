@@ -8,7 +8,7 @@ initAll();
 // One place for every page, so templates only carry hooks: the GOV.UK error summary and success
 // banner classes, and data-app-announce / data-app-title on a swapped region. After a swap:
 //   1. an error summary in the new content gets focus, and the page title gains "Error: ";
-//   2. otherwise a success banner gets focus (it is also role=alert) and "Error: " is dropped;
+//   2. otherwise a notification banner (success, or "Important") gets focus, and "Error: " is dropped;
 //   3. otherwise the region's data-app-announce text is read out by the live region in base.html;
 //   and in every case focus never falls back to <body>: if the focused element was swapped out,
 //   focus goes to the new region.
@@ -75,7 +75,7 @@ document.body.addEventListener("htmx:afterSettle", (event) => {
     return;
   }
   setErrorTitle(false);
-  const banner = region.querySelector(".govuk-notification-banner--success");
+  const banner = region.querySelector(".govuk-notification-banner");
   if (banner) {
     focusAndReveal(banner);
     return;
