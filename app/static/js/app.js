@@ -68,6 +68,9 @@ document.body.addEventListener("htmx:afterSettle", (event) => {
   if (!region || !region.isConnected) {
     return;
   }
+  // Components in swapped-in HTML need starting too: the error summary's links then move focus to their
+  // field, and buttons get double-click protection. Scoped, so nothing already on the page starts twice.
+  initAll({ scope: region });
   const summary = region.querySelector(".govuk-error-summary");
   if (summary) {
     setErrorTitle(true);
@@ -132,7 +135,10 @@ function confirmBeforeSubmit(form, submitter) {
   yes.type = "button";
   yes.className = submitter && submitter.classList.contains("govuk-button--warning")
     ? "govuk-button govuk-button--warning" : "govuk-button";
-  yes.textContent = (submitter && (submitter.value || submitter.textContent).trim()) || "Continue";
+  // "Yes, lock the quarter": says what happens, and differs from the button that opened the dialog.
+  const label = submitter && (submitter.tagName === "INPUT" ? submitter.value : submitter.textContent);
+  const action = (label || "").trim() || "continue";
+  yes.textContent = "Yes, " + action.charAt(0).toLowerCase() + action.slice(1);
   const no = document.createElement("button");
   no.type = "button";
   no.className = "govuk-button govuk-button--secondary";
