@@ -4,8 +4,8 @@ from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
-from app.auth.models import Role
 from app import statement as statement_file
+from app.auth.models import Role
 from app.extensions import db
 from app.permissions import public
 
