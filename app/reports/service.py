@@ -71,6 +71,7 @@ class IndicatorLine:
     long_term: DirectionOfTravel | None
     chart: list[Assessment]  # strategy quarters up to the one reported, suppressed values as gaps
     exempt_reason: str | None = None  # why this indicator's values are published as they are
+    chart_suppressed: frozenset[Quarter] = frozenset()  # the chart's gaps that are suppression, not missing data
 
     @property
     def value(self) -> Cell:
@@ -323,6 +324,7 @@ def _indicator_lines(
         lines.append(IndicatorLine(
             indicator=indicator, quarters=shown_columns, cells=column_cells, year_to_date=ytd, target=target,
             rag=rag, short_term=short, long_term=long, chart=chart, exempt_reason=exempt_reason,
+            chart_suppressed=frozenset(hidden),
         ))
     return lines, (primary, secondary)
 

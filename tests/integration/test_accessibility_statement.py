@@ -53,3 +53,12 @@ def test_a_broken_file_shows_how_to_report_a_problem_and_is_logged(app, client, 
     assert response.status_code == 200
     assert "To report an accessibility problem" in response.get_data(as_text=True)
     assert "Accessibility statement" in caplog.text and "not shown" in caplog.text
+
+
+def test_report_charts_link_to_their_figures(login):
+    """Issue 15: a chart needs its data as a table, or a link to one."""
+    client = login("coordinator")
+    html = client.get("/reports/2019-20-Q1").get_data(as_text=True)
+    assert html.count('class="app-report-chart"') >= 1
+    assert 'href="#indicator-table">indicator table</a>' in html
+    assert "s table by quarter</a>" in html
