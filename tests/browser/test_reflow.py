@@ -70,7 +70,7 @@ TARGETS_JS = """
     if (box.width === 0 && box.height === 0) continue;
     if (el.classList.contains("govuk-skip-link")) continue;
     if (el.matches(".govuk-radios__input, .govuk-checkboxes__input")) continue;  // the label is the target
-    const inText = el.tagName === "A" && el.closest("p, li, dd, .govuk-hint")
+    const inText = el.tagName === "A" && el.closest("p, li, dd, figcaption, .govuk-hint")
       && !el.closest(".govuk-summary-card__action, .govuk-service-navigation__item, .govuk-footer__inline-list-item");
     if (inText) continue;
     if (box.width < 24 || box.height < 24) {
