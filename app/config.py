@@ -69,6 +69,10 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "vawg-plan@havering.example")
 
+    # The accessibility statement's text: a YAML file the partnership edits (content/accessibility.yaml by default).
+    ACCESSIBILITY_STATEMENT_FILE = os.environ.get(
+        "ACCESSIBILITY_STATEMENT_FILE", str(Path(__file__).resolve().parent.parent / "content" / "accessibility.yaml"))
+
     # Small-number publication threshold: counts 1 to 4 are shown as "<5" (JSNA practice).
     DISCLOSURE_THRESHOLD = int(os.environ.get("DISCLOSURE_THRESHOLD", "5"))
 

@@ -58,8 +58,11 @@ def edit_update(action_id: int, agency_id: int, quarter_slug: str):
     form = update_form_for(action)
     conflict = None
     locked_error = None
+    notice = None
     if request.method == "GET":
         _fill(form, existing)
+        if request.args.get("copy") == "last-quarter":
+            notice = _copy_last_quarter(form, service.previous_update(action, agency.id, quarter))
     elif form.validate_on_submit():
         try:
             saved = service.save_update(
@@ -96,8 +99,22 @@ def edit_update(action_id: int, agency_id: int, quarter_slug: str):
         existing = conflict
     return render_page_or_fragment(
         "actions/update.html", "actions/_update_form.html",
-        **_form_context(action, agency, quarter, form, existing, conflict=conflict, locked_error=locked_error),
+        **_form_context(action, agency, quarter, form, existing, conflict=conflict, locked_error=locked_error,
+                        notice=notice),
     )
+
+
+def _copy_last_quarter(form, previous) -> str | None:
+    """Prefill commentary and mitigation from last quarter's update (WCAG 3.3.7 redundant entry); saves nothing.
+
+    None when there is nothing to copy.
+    """
+    if previous is None or not (previous.commentary or previous.mitigation):
+        return None
+    form.commentary.data = previous.commentary
+    form.mitigation.data = previous.mitigation
+    return (f"{previous.period.label}'s commentary and mitigation are copied into the form. "
+            "Change what has moved on, then save: nothing is saved until you do.")
 
 
 def _fill(form, upd) -> None:
@@ -112,11 +129,11 @@ def _fill(form, upd) -> None:
 
 
 def _form_context(action, agency, quarter, form, upd, conflict=None, saved_message=None,
-                  locked_error=None) -> dict:
+                  locked_error=None, notice=None) -> dict:
     return {
         "action": action, "agency": agency, "quarter": quarter, "form": form, "update": upd,
         "previous": service.previous_update(action, agency.id, quarter),
-        "conflict": conflict, "saved_message": saved_message,
+        "conflict": conflict, "saved_message": saved_message, "notice": notice,
         # A locked quarter's form is read-only; a save that met the lock says so and keeps the typed text.
         "locked": locked_error is not None or cycle_service.is_locked(quarter),
         "locked_error": locked_error,

@@ -8,6 +8,7 @@ so the page's CSP stays strict and nothing comes from a CDN.
 import functools
 import io
 import math
+from collections.abc import Collection
 
 import matplotlib
 from matplotlib.figure import Figure
@@ -52,17 +53,29 @@ def _label(a: Assessment) -> str:
     return Quarter(a.year, a.quarter).label
 
 
-def describe(name: str, unit: Unit | str, polarity: Polarity | str, assessed: list[Assessment]) -> str:
-    """The chart's text alternative: what is plotted, the latest figure against target and the trend."""
+def describe(name: str, unit: Unit | str, polarity: Polarity | str, assessed: list[Assessment],
+             suppressed: Collection[Quarter] = ()) -> str:
+    """The chart's text alternative: what is plotted, the latest figure against target and the trend.
+
+    `suppressed` are the quarters whose values are withheld to protect victims (a published chart draws
+    them as gaps): the text says so, rather than that nothing was entered.
+    """
     if not assessed:
         return f"Chart of {name}: no quarters to show."
+    hidden = [a for a in assessed if Quarter(a.year, a.quarter) in set(suppressed)]
     with_values = [a for a in assessed if a.value is not None]
     span = f"{_label(assessed[0])} to {_label(assessed[-1])}"
+    withheld = ""
+    if hidden:
+        withheld = (f" {len(hidden)} quarter{'s are' if len(hidden) != 1 else ' is'} suppressed to protect victims"
+                    f" (small numbers), so not plotted: {', '.join(_label(a) for a in hidden)}.")
     if not with_values:
+        if hidden:
+            return f"Chart of {name} by quarter, {span}: no values are shown.{withheld}"
         return f"Chart of {name} by quarter, {span}: no values have been entered yet."
     latest = with_values[-1]
     parts = [
-        f"Chart of {name} by quarter, {span}, with {len(with_values)} of {len(assessed)} quarters reported."
+        f"Chart of {name} by quarter, {span}, with {len(with_values)} of {len(assessed)} quarters shown.{withheld}"
     ]
     target_text = ""
     if latest.target is not None and latest.target.value is not None:

@@ -60,7 +60,7 @@ def report(quarter_slug: str):
     form.quarter.data = quarter.slug
     descriptions = {
         line.indicator.code: charts.describe(line.indicator.name, line.indicator.unit, line.indicator.polarity,
-                                             line.chart)
+                                             line.chart, suppressed=line.chart_suppressed)
         for line in data.headline_indicators
     }
     return render_template("reports/report.html", report=data, quarter=quarter, form=form,

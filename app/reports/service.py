@@ -114,6 +114,7 @@ class IndicatorLine:
             return ""
         missing = ", ".join(f"Q{n}" for n in self.year.year_to_date.missing)
         return f"incomplete: {missing} missing" if missing else "incomplete"
+    chart_suppressed: frozenset[Quarter] = frozenset()  # the chart's gaps that are suppression, not missing data
 
     @property
     def value(self) -> Cell:
@@ -315,6 +316,7 @@ def _indicator_lines(
             indicator=indicator, quarters=shown_columns, cells=column_cells, year_to_date=ytd, target=target,
             rag=rag, short_term=short, long_term=long, chart=chart, exempt_reason=exempt_reason,
             year=standing.year,
+            chart_suppressed=frozenset(hidden),
         ))
     return lines, (primary, secondary)
 

@@ -88,6 +88,7 @@ def test_a_whole_quarter(page, live_server, make_user, agency_named_live):
     page.get_by_label("Reason for closing with returns missing").fill(
         "Strategic Group agreed to report with the returns received.")
     page.get_by_role("button", name="Close the quarter with returns missing").click()
+    page.get_by_role("dialog").get_by_role("button", name="Yes, close the quarter with returns missing").click()
     expect(page.get_by_text("2019/20 Q2 is locked")).to_be_visible()
     expect(page.locator("#period-status")).to_have_text("Locked")
     expect(page.locator("#period-events")).to_contain_text("closed with returns missing because")

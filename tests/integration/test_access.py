@@ -3,7 +3,7 @@
 import pytest
 
 PUBLIC = {"auth.login", "auth.second_factor", "auth.enrol_on_sign_in", "auth.forgot_password", "auth.set_password",
-          "main.home", "main.health", "static"}
+          "main.home", "main.accessibility", "main.health", "static"}
 
 
 def test_every_route_declares_an_access_rule(app):
