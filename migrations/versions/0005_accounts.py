@@ -1,7 +1,7 @@
 """Accounts: lockout, server-side sessions, second factor
 
 Revision ID: 0005_accounts
-Revises: 0004_refresh
+Revises: 0005_periods_and_limits
 Create Date: 2026-12-03 03:16:38.500270
 
 """
@@ -13,7 +13,7 @@ import app.database
 
 # revision identifiers, used by Alembic.
 revision = '0005_accounts'
-down_revision = '0004_refresh'
+down_revision = '0005_periods_and_limits'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """How an indicator's quarters combine (indicator.aggregation) and what a target is for (indicator_target.basis)
 
 Revision ID: 0005_indicator_aggregation
-Revises: 0004_refresh
+Revises: 0005_accounts
 Create Date: 2026-12-03 03:20:00
 
 `indicator.aggregation` replaces the `cumulative` flag. Existing rows are backfilled: a cumulative
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_indicator_aggregation"
-down_revision = "0004_refresh"
+down_revision = "0005_accounts"
 branch_labels = None
 depends_on = None
 
