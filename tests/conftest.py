@@ -185,6 +185,9 @@ def totp_code(user) -> str:
 
     from app.auth.models import User
 
+    # A fresh read: on SQLite the test's own transaction would otherwise keep the snapshot it began
+    # with, from before the browser (another thread) enrolled a new app or used a code.
+    db.session.rollback()
     secret, last = db.session.execute(
         select(User.totp_secret, User.totp_last_step).where(User.id == user.id)).one()
     step = int(time.time() // 30)

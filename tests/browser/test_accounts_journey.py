@@ -87,6 +87,7 @@ def test_lost_phone_recovery_code_and_a_new_app(page, live_server, make_user):
     page.get_by_role("button", name="Confirm").click()
     expect(page.locator(".app-recovery-code")).to_have_count(10)
     db.session.expire_all()
+    db.session.rollback()
     assert db.session.scalar(select(User.totp_secret).where(User.id == user.id)) == secret
 
 
@@ -116,6 +117,7 @@ def test_admin_unlocks_a_locked_account_and_ends_its_sessions(page, live_server,
     lead = make_user("lead", name="Lee Locked")
     other = browser.new_context()
     browser_login(other.new_page(), live_server, lead)
+    db.session.rollback()  # a fresh snapshot, so this write does not meet the browser's newer one
     stored = db.session.get(User, lead.id)
     stored.locked_until = utcnow() + timedelta(minutes=15)
     db.session.commit()

@@ -140,7 +140,9 @@ def test_save_that_meets_a_lock_keeps_the_typed_text(page, live_server, make_use
     page.goto(f"{live_server}/actions/{action.id}/updates/{police.id}/{Q.slug}")
     page.get_by_label("Green").check()
     page.get_by_label("Commentary on progress").fill("Written with care before the board meeting.")
-    # the coordinator locks the quarter while the lead is typing
+    # the coordinator locks the quarter while the lead is typing (from a fresh snapshot: on SQLite a write
+    # from an older read snapshot than the browser's sign-in meets "database is locked")
+    db.session.rollback()
     cycle_service.lock(coordinator, Q, version=cycle_service.period_for(Q).version, reason="Board tomorrow")
     db.session.commit()
     page.get_by_role("button", name="Submit update").click()

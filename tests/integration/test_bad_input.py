@@ -96,7 +96,8 @@ def _world(make_user, agency_named) -> dict:
     target = make_user("viewer", agency_named("Victim Support"))  # the account the admin routes change
     return {"coordinator": coordinator, "admin": make_user("admin", csp), "viewer": make_user("viewer", csp),
             "args": {"action_id": a1.id, "agency_id": csp.id, "quarter_slug": Q.slug, "kind": "update",
-                     "item_id": upd.id, "code": indicator.code, "fy": "2019-20", "user_id": target.id}}
+                     "item_id": upd.id, "code": indicator.code, "fy": "2019-20", "user_id": target.id,
+                     "purpose": "reset", "token": "not-a-real-token"}}
 
 
 # POST-only routes take their form from the page that shows it.

@@ -130,7 +130,7 @@ def test_demo_data_is_labelled(demo):
 
 def test_a_cumulative_series_never_falls_within_a_year_and_restarts_each_april(demo):
     by_code = values()
-    cumulative = db.session.scalars(select(Indicator).where(Indicator.cumulative.is_(True))).all()
+    cumulative = db.session.scalars(select(Indicator).where(Indicator.aggregation == "cumulative")).all()
     assert cumulative, "the catalogue has a year-to-date indicator (CH01)"
     for indicator in cumulative:
         series = by_code[indicator.code]

@@ -83,7 +83,7 @@ def test_dashboard_my_actions_tracker_and_report_show_the_filed_update(filed_the
     assert row.previous_status is Status.GREEN
 
     mine = next(r for r in actions_service.my_actions(s["police"].id, Q1_2019) if r.action.code == "B1")
-    assert mine.state == "Submitted" and mine.update.id == s["q1"]
+    assert mine.state == "Accepted" and mine.update.id == s["q1"]
 
     item = next(i for i in cycle_service.tracker(Q1_2019).items
                 if i.kind == "action" and i.code == "B1" and i.agency.id == s["police"].id)
@@ -104,7 +104,7 @@ def test_the_pages_show_the_filed_update(filed_then_refreshed, login):
     page = lead.get("/my-actions").get_data(as_text=True)
     b1 = re.search(r'href="/actions/(\d+)/updates/\d+/2019-20-Q1">B1:.*?</tr>', page, re.S)
     assert b1 and int(b1.group(1)) == s["new"]
-    assert "Submitted" in b1.group(0) and "Not started" not in b1.group(0)
+    assert "Accepted" in b1.group(0) and "Not started" not in b1.group(0)
     board = login("viewer").get("/dashboard?quarter=2019-20-Q1").get_data(as_text=True)
     assert f"/actions/{s['new']}" in board
     form = lead.get(f"/actions/{s['new']}/updates/{s['police'].id}/2019-20-Q1")

@@ -107,7 +107,7 @@ WRITES = {
     "a target": (
         "coordinator", None,
         lambda c: ("POST", "/indicators/DV06/targets/2019-20",
-                   {"value": "25", "note": "HCSP", "expected_latest_id": "0"})),
+                   {"value": "25", "basis": "quarter", "note": "HCSP", "expected_latest_id": "0"})),
     "a review": (
         "coordinator", lambda c: _update(c["csp_lead"]),
         lambda c: ("POST", f"/cycle/{Q.slug}/review/update/{c['last'].id}",

@@ -540,7 +540,7 @@ DATA_SHEETS = (
         ("Indicators", "C5", "A4:O8"),
         ("Indicator charts", "D5", "A4:G12"),
         ("Returns", "A5", "A4:F8"),
-        (YEAR_END_SHEET, "A5", "A4:I8"),
+        (YEAR_END_SHEET, "A5", "A4:J8"),
     ],
 )
 def test_headers_frozen_and_tables_filterable(sheet: str, frozen: str, autofilter: str) -> None:
