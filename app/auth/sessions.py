@@ -6,6 +6,7 @@ and it is within both the idle and the absolute lifetime.
 """
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 
@@ -17,6 +18,7 @@ from app.auth.models import User, UserSession
 from app.database import utcnow
 from app.extensions import db
 
+_HASH = re.compile(r"[0-9a-f]{64}")
 USER_AGENT_MAX = 300  # characters kept of the browser's description
 
 
@@ -77,6 +79,8 @@ def end(token: str | None) -> int:
 
 def end_one(user: User, session_id: str) -> bool:
     """End one of `user`'s sessions by its id; False when it is not theirs or already over."""
+    if not _HASH.fullmatch(session_id):
+        return False  # not an id we ever issued (PostgreSQL would also refuse a NUL in the comparison)
     result = db.session.execute(
         delete(UserSession).where(UserSession.id == session_id, UserSession.user_id == user.id))
     return bool(result.rowcount)
