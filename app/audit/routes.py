@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from app.audit import paging, service, wording
@@ -76,7 +77,7 @@ def index():
     if page < last:
         pagination["next"] = {"href": base + _query(page=str(page + 1)), "labelText": "Older"}
     return render_template(
-        "audit/index.html", rows=service.events(filters, page=page), page=page, last=last, total=total,
+        "audit/index.html", rows=service.events(current_user, filters, page=page), page=page, last=last, total=total,
         form=form, filters=filters, pagination=pagination, changes=wording.changes,
         object_name=wording.object_name, csv_query=_query(page=None),
         filtered=filters != AuditFilters(), object_query=lambda e: _query(page=None, object=e.entity,
@@ -99,12 +100,12 @@ def download():
         writer = csv.writer(buffer)
         buffer.write("\ufeff")  # so Excel reads the file as UTF-8
         writer.writerow(CSV_COLUMNS)
-        for row in service.all_events(filters):
+        for row in service.all_events(current_user, filters):
             e = row.event
             writer.writerow([safe_text(str(cell)) for cell in (
                 e.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"), e.actor, row.name or "", row.agency or "",
                 e.verb, wording.object_name(e.entity), "" if e.entity_id is None else e.entity_id, e.summary,
-                wording.changes_text(e.old, e.new),
+                wording.changes_text(row.old, row.new),
             )])
             yield buffer.getvalue()
             buffer.seek(0)

@@ -7,11 +7,18 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from app.actions.models import Update
 from app.audit.models import AuditEvent
 from app.auth.models import Agency, User
 from app.extensions import db
+from app.kpis.models import Indicator, IndicatorValue
+from app.permissions import can_see_return
 
 PAGE_SIZE = 50  # rows per audit page
+# A draft is seen only by its own agency, wherever it appears (app.permissions.can_see_return): in the
+# trail, a draft's recorded values read as this for everyone else. Its state and quarter still show.
+DRAFT_WITHHELD = "(a draft: seen only by its agency)"
+_DRAFT_KEEPS = ("state", "quarter")
 
 
 def record(actor, verb: str, entity: str, entity_id: int | None, summary: str,
@@ -54,6 +61,21 @@ class AuditRow:
     event: AuditEvent
     name: str | None  # the person's name now; None for the command line or a deleted account
     agency: str | None  # the short name of the person's agency now
+    old: dict[str, Any] | None  # the event's values as the reader may see them (see DRAFT_WITHHELD)
+    new: dict[str, Any] | None
+
+
+def _as_seen(values: dict[str, Any] | None, viewer: User, owner_agency_id: int | None) -> dict[str, Any] | None:
+    """A return's recorded values, with a draft's withheld unless `viewer` is of the agency writing it."""
+    if not values or values.get("state") != "draft":
+        return values
+    if owner_agency_id is not None and can_see_return(viewer, "draft", owner_agency_id):
+        return values
+    return {k: (v if k in _DRAFT_KEEPS else DRAFT_WITHHELD) for k, v in values.items()}
+
+
+def _row(viewer: User, event: AuditEvent, name: str | None, agency: str | None, owner: int | None) -> AuditRow:
+    return AuditRow(event, name, agency, _as_seen(event.old, viewer, owner), _as_seen(event.new, viewer, owner))
 
 
 def _filtered(query, filters: AuditFilters):
@@ -77,25 +99,36 @@ def count_events(filters: AuditFilters = AuditFilters()) -> int:
     return db.session.scalar(_filtered(select(func.count()).select_from(AuditEvent), filters)) or 0
 
 
+# The agency writing the return an event is about (an update's agency, a value's indicator owner),
+# read in the same statement so hiding drafts costs no query per row.
+_RETURN_AGENCY = func.coalesce(
+    select(Update.agency_id).where(AuditEvent.entity == "action_update", Update.id == AuditEvent.entity_id)
+    .scalar_subquery(),
+    select(Indicator.owner_agency_id).join(IndicatorValue, IndicatorValue.indicator_id == Indicator.id)
+    .where(AuditEvent.entity == "indicator_value", IndicatorValue.id == AuditEvent.entity_id).scalar_subquery(),
+)
+
+
 def _rows(filters: AuditFilters):
     return _filtered(
-        select(AuditEvent, User.name, Agency.short_name)
+        select(AuditEvent, User.name, Agency.short_name, _RETURN_AGENCY)
         .outerjoin(User, User.id == AuditEvent.user_id)
         .outerjoin(Agency, Agency.id == User.agency_id),
         filters,
     ).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
 
 
-def events(filters: AuditFilters = AuditFilters(), page: int = 1, per_page: int = PAGE_SIZE) -> list[AuditRow]:
+def events(viewer: User, filters: AuditFilters = AuditFilters(), page: int = 1,
+           per_page: int = PAGE_SIZE) -> list[AuditRow]:
     """One page of matching events, newest first, each with its person's name and agency, in one query."""
     query = _rows(filters).limit(per_page).offset((max(page, 1) - 1) * per_page)
-    return [AuditRow(event, name, agency) for event, name, agency in db.session.execute(query)]
+    return [_row(viewer, *found) for found in db.session.execute(query)]
 
 
-def all_events(filters: AuditFilters = AuditFilters()) -> Iterator[AuditRow]:
+def all_events(viewer: User, filters: AuditFilters = AuditFilters()) -> Iterator[AuditRow]:
     """Every matching event, newest first, read in batches (the CSV download streams them)."""
-    for event, name, agency in db.session.execute(_rows(filters).execution_options(yield_per=500)):
-        yield AuditRow(event, name, agency)
+    for found in db.session.execute(_rows(filters).execution_options(yield_per=500)):
+        yield _row(viewer, *found)
 
 
 def entities() -> list[str]:

@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from blinker import Namespace
 from flask import url_for
 from sqlalchemy import select, update
 from werkzeug.routing import BuildError
@@ -27,6 +28,13 @@ from app.kpis.models import Indicator, IndicatorValue
 from app.quarters import Quarter
 
 REASON_LIMIT = 2000  # characters
+
+# Sent inside the lock's (or re-opening's) transaction, with the quarter, once the period is written.
+# The reports keep a locked quarter's outputs (app.reports.frozen): a signal, because the reports read
+# the cycle and so the cycle cannot call them.
+_signals = Namespace()
+quarter_locked = _signals.signal("quarter-locked")
+quarter_reopened = _signals.signal("quarter-reopened")
 
 
 class ReviewForbiddenError(PermissionError):
@@ -450,6 +458,7 @@ def lock(
         {"locked": False},
         {"locked": True, "reason": stored_reason},
     )
+    quarter_locked.send(quarter)
     return period
 
 
@@ -475,6 +484,7 @@ def reopen(actor: User, quarter: Quarter, *, version: int, reason: str) -> Repor
         old,
         {"locked": False, "reason": reason},
     )
+    quarter_reopened.send(quarter)
     return period
 
 

@@ -8,7 +8,7 @@ from flask import Flask
 
 from app.extensions import db
 from app.quarters import QuarterError
-from app.reports import service
+from app.reports import frozen, service
 
 
 def register_reports_cli(app: Flask) -> None:
@@ -25,15 +25,21 @@ def register_reports_cli(app: Flask) -> None:
             quarter = service.parse_quarter(quarter_text)
         except QuarterError as exc:
             raise click.BadParameter(str(exc), param_hint="--quarter") from None
-        data = service.report(quarter, audience)
-        content = service.build(quarter, audience, actor=None, data=data)
+        content, (primary, secondary) = frozen.pack(quarter, audience, actor=None)
         output.write_bytes(content)
         db.session.commit()  # the partnership export's audit event
         elapsed = time.perf_counter() - started
-        primary, secondary = data.suppressed
         click.echo(f"Wrote the {audience} pack for {quarter.label} to {output} ({len(content):,} bytes) "
                    f"in {elapsed:.2f} s.")
         if audience == service.PUBLISHED:
             click.echo(f"{primary + secondary} values suppressed ({primary} primary, {secondary} secondary).")
         else:
             click.echo("OFFICIAL-SENSITIVE: not for publication. The export was recorded in the audit trail.")
+
+    @app.cli.command("freeze-reports")
+    def freeze_reports() -> None:
+        """Keep the outputs of quarters locked before locked quarters' outputs were kept (run once, after upgrading)."""
+        quarters = frozen.freeze_locked()
+        db.session.commit()
+        names = ", ".join(q.label for q in quarters) or "none: every locked quarter already has its copy"
+        click.echo(f"Kept the report, pack and figures of {len(quarters)} locked quarter(s): {names}.")

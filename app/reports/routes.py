@@ -4,15 +4,15 @@ import io
 
 from flask import Blueprint, abort, g, jsonify, make_response, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
 from app.actions import service as actions_service
 from app.extensions import db
-from app.kpis import charts
 from app.kpis.routes import CHART_CSP
 from app.permissions import can_export_partnership, signed_in
 from app.quarters import Quarter, QuarterError
-from app.reports import service
+from app.reports import frozen, service
 from app.reports.forms import ReportOptionsForm
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -54,17 +54,14 @@ def index():
 def report(quarter_slug: str):
     quarter = _quarter_or_404(quarter_slug)
     audience = _audience(service.PARTNERSHIP)
-    data = service.report(quarter, audience)
+    head, body = frozen.page(quarter, audience)
     form = ReportOptionsForm(request.args, audience=audience)
     form.quarter.choices = [SelectChoice(q.slug, q.label) for q in actions_service.quarters()]
     form.quarter.data = quarter.slug
-    descriptions = {
-        line.indicator.code: charts.describe(line.indicator.name, line.indicator.unit, line.indicator.polarity,
-                                             line.chart, suppressed=line.chart_suppressed)
-        for line in data.headline_indicators
-    }
-    return render_template("reports/report.html", report=data, quarter=quarter, form=form,
-                           descriptions=descriptions,
+    # The parts are HTML rendered by our own templates (escaped there): see frozen.page_parts.
+    return render_template("reports/report.html", head=Markup(head), body=Markup(body),  # noqa: S704
+                           quarter=quarter,
+                           published=audience == service.PUBLISHED, form=form,
                            can_export_partnership=can_export_partnership(current_user))
 
 
@@ -73,7 +70,7 @@ def report(quarter_slug: str):
 def pack(quarter_slug: str):
     quarter = _quarter_or_404(quarter_slug)
     audience = _audience(service.PUBLISHED, "pack")
-    content = service.build(quarter, audience, actor=current_user)
+    content, _ = frozen.pack(quarter, audience, current_user)
     db.session.commit()  # the partnership export's audit event
     return send_file(io.BytesIO(content), mimetype=XLSX, as_attachment=True,
                      download_name=f"hcsp-pack-{quarter.slug}-{audience}.xlsx")
@@ -84,7 +81,7 @@ def pack(quarter_slug: str):
 def indicators_json(quarter_slug: str):
     quarter = _quarter_or_404(quarter_slug)
     audience = _audience(service.PUBLISHED, "json")
-    body = service.as_json(service.report(quarter, audience))
+    body = frozen.figures(quarter, audience)
     service.audit_export(current_user, quarter, audience, "json")
     db.session.commit()  # the partnership export's audit event
     return jsonify(body)
@@ -94,10 +91,10 @@ def indicators_json(quarter_slug: str):
 @signed_in
 def chart(quarter_slug: str, code: str):
     quarter = _quarter_or_404(quarter_slug)
-    line = service.indicator_line(quarter, _audience(service.PARTNERSHIP), code)
-    if line is None:
+    image = frozen.chart_svg(quarter, _audience(service.PARTNERSHIP), code)
+    if image is None:
         abort(404)
-    response = make_response(charts.cached_chart_svg(line.indicator.name, line.indicator.unit, line.chart))
+    response = make_response(image)
     response.mimetype = "image/svg+xml"
     g.csp_override = CHART_CSP
     return response

@@ -26,7 +26,7 @@ from app.database import utcnow
 from app.disclosure import SECONDARY_LABEL, Reason
 from app.kpis import service as kpi_service
 from app.kpis.aggregation import Aggregation, YearAssessment, YearToDate
-from app.kpis.charts import format_value, target_wording
+from app.kpis.charts import describe, format_value, target_wording
 from app.kpis.models import Indicator, IndicatorValue
 from app.kpis.scoring import NOT_COMPARABLE, Assessment, DirectionOfTravel, Polarity, Rag, Target, Unit
 from app.permissions import can_export_partnership
@@ -559,6 +559,15 @@ def indicator_line(quarter: Quarter, audience: str, code: str) -> IndicatorLine 
     standings = kpi_service.as_locked(found, quarter, locked_at=cycle_service.locked_at(quarter))
     lines, _ = _indicator_lines(standings, quarter, audience, current_app.config["DISCLOSURE_THRESHOLD"])
     return lines[0]
+
+
+def chart_descriptions(data: Report) -> dict[str, str]:
+    """Each headline chart's text alternative: what it shows, in words, with its suppressed gaps named."""
+    return {
+        line.indicator.code: describe(line.indicator.name, line.indicator.unit, line.indicator.polarity,
+                                      line.chart, suppressed=line.chart_suppressed)
+        for line in data.headline_indicators
+    }
 
 
 def chart_points(data: Report, code: str) -> IndicatorLine | None:

@@ -29,7 +29,11 @@ def _save(user, agency, submit: bool):
 
 
 def _pages(upd) -> dict[str, str]:
-    return {"review page": f"/cycle/{Q.slug}/review/update/{upd.id}", "action page": f"/actions/{upd.action_id}"}
+    return {"review page": f"/cycle/{Q.slug}/review/update/{upd.id}", "action page": f"/actions/{upd.action_id}",
+            "audit trail": "/audit/?object=action_update", "audit CSV": "/audit/download.csv"}
+
+
+WHERE = ["review page", "action page", "audit trail", "audit CSV"]
 
 
 # (role, own agency?) -> sees the draft
@@ -37,7 +41,7 @@ READERS = [("coordinator", False, False), ("admin", False, False), ("coordinator
 
 
 @pytest.mark.parametrize(("role", "own_agency", "sees"), READERS)
-@pytest.mark.parametrize("where", ["review page", "action page"])
+@pytest.mark.parametrize("where", WHERE)
 def test_a_draft_is_seen_only_by_its_agency(login, make_user, police, agency_named, role, own_agency, sees, where):
     upd = _save(make_user("lead", police), police, submit=False)
     agency = police if own_agency else agency_named("Victim Support")
@@ -50,7 +54,7 @@ def test_a_draft_is_seen_only_by_its_agency(login, make_user, police, agency_nam
 
 
 @pytest.mark.parametrize(("role", "own_agency"), [("coordinator", False), ("admin", False)])
-@pytest.mark.parametrize("where", ["review page", "action page"])
+@pytest.mark.parametrize("where", WHERE)
 def test_once_submitted_everyone_sees_it(login, make_user, police, agency_named, role, own_agency, where):
     upd = _save(make_user("lead", police), police, submit=True)
     client = login(role, agency_named("Victim Support"))
@@ -67,3 +71,4 @@ def test_a_returned_update_is_a_draft_again_and_hidden_from_other_agencies(login
     body = login(user=coordinator).get(_pages(upd)["review page"]).get_data(as_text=True)
     assert SECRET not in body
     assert "Add the dates" in body  # the reviewer's own comment stays visible to the reviewer
+
