@@ -3,12 +3,12 @@
 import secrets
 from pathlib import Path
 
-from flask import Flask, g, render_template
-from flask_wtf.csrf import CSRFError
+from flask import Flask, g
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
 from app.config import config_for_environment, finalise
+from app.error_pages import register_error_pages
 from app.extensions import csrf, db, htmx, login_manager, migrate
 from app.security import register_security
 
@@ -60,7 +60,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_request_hooks(app)
     register_security(app)
-    _register_error_pages(app)
+    register_error_pages(app)
     _register_template_helpers(app)
 
     from app.cli import register_cli
@@ -106,32 +106,6 @@ def _register_request_hooks(app: Flask) -> None:
         # Session limits (idle, absolute, signed out elsewhere) are checked on the server by
         # app/auth/routes.py (load_user and enforce_session).
         g.csp_nonce = secrets.token_urlsafe(16)
-
-
-def _register_error_pages(app: Flask) -> None:
-    def page(code: int, title: str, message: str):
-        return render_template("error.html", code=code, title=title, message=message), code
-
-    @app.errorhandler(CSRFError)
-    def csrf_error(error):
-        return page(400, "Your form has expired",
-                    "The page was open too long or the form was tampered with. Go back, reload and try again.")
-
-    app.register_error_handler(400, lambda e: page(400, "Something was wrong with that request",
-                                                   "Check what you entered and try again."))
-    app.register_error_handler(403, lambda e: page(403, "You cannot do that",
-                                                   "Your account does not have permission for this page or change."))
-    app.register_error_handler(404, lambda e: page(404, "Page not found",
-                                                   "Check the address, or go back to the dashboard."))
-    app.register_error_handler(405, lambda e: page(405, "That is not allowed here",
-                                                   "Go back and use the buttons on the page."))
-    @app.errorhandler(500)
-    def server_error(error):
-        # The failed request's transaction is undone before the page is drawn: the page reads the
-        # signed-in user, and a session left mid-failure would raise again instead of answering.
-        db.session.rollback()
-        return page(500, "Sorry, there is a problem with the service",
-                    "Try again later. Nothing you entered was half-saved.")
 
 
 def _register_template_helpers(app: Flask) -> None:

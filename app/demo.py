@@ -28,6 +28,7 @@ from app.actions.rollup import Status
 from app.auth import service as auth_service
 from app.auth.models import Agency, Role, User
 from app.extensions import db
+from app.permissions import can_accept_return
 from app.quarters import Quarter
 
 DEMO_DOMAIN = "demo.havering.example"
@@ -226,7 +227,7 @@ def _accept_all(actor: User, quarter: Quarter, rng: random.Random | None = None,
     for item in items:
         if share < 1.0 and rng is not None and rng.random() >= share:
             continue
-        if not cycle_service.can_accept(actor, item):
+        if not can_accept_return(actor, item):
             continue
         cycle_service.review(actor, item, version=item.version, accept=True)
         accepted += 1

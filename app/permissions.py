@@ -13,9 +13,22 @@ from flask import abort
 from flask_login import current_user
 
 from app.auth.models import Role, User
+from app.extensions import login_manager
+from app.returns import ReviewableReturn
 
+# --- the role sets: who holds which power, each written once ------------------------------------------
 ALL_ROLES = tuple(Role)
+# The partnership's own staff: read the cycle and the audit trail, manage the plan and its targets, and
+# take the partnership's true figures out of the app.
 STAFF = (Role.ADMIN, Role.COORDINATOR)
+# Write their own agency's returns (action updates and indicator values); the coordinator's team leads actions.
+RETURN_WRITERS = (Role.LEAD, Role.COORDINATOR)
+# Run the quarterly cycle: set its dates, review returns, lock the quarter.
+CYCLE_RUNNERS = (Role.COORDINATOR,)
+# Re-open a locked quarter: rare, and so kept from the person who locked it.
+REOPENERS = (Role.ADMIN,)
+# Manage accounts and agencies.
+ADMINS = (Role.ADMIN,)
 
 
 def public(view: Callable) -> Callable:
@@ -24,21 +37,28 @@ def public(view: Callable) -> Callable:
     return view
 
 
-def roles(*allowed: Role) -> Callable[[Callable], Callable]:
-    """Require a signed-in user holding one of `allowed` roles; 403 otherwise."""
+OWN_AGENCY = "own agency"  # a scope: the role alone is not enough, the object must be the user's agency's
+
+
+def roles(*allowed: Role, scope: str | None = None) -> Callable[[Callable], Callable]:
+    """Require a signed-in user holding one of `allowed` roles; 403 otherwise.
+
+    `scope=OWN_AGENCY` declares that the view also checks the object is the user's agency's (with a
+    `can_write_*` rule below), so a holder of the role in another agency is refused too. The permission
+    matrix test reads both from the view (`access_rule`, `access_scope`).
+    """
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
-                from app.extensions import login_manager
-
                 return login_manager.unauthorized()
             if not current_user.has_role(*allowed):
                 abort(403)
             return view(*args, **kwargs)
 
         wrapped.access_rule = tuple(allowed)
+        wrapped.access_scope = scope
         return wrapped
 
     return decorate
@@ -50,7 +70,7 @@ signed_in = roles(*ALL_ROLES)
 def can_write_action_update(user: User, action, agency_id: int) -> bool:
     """A lead (or a coordinator, whose team leads actions too) writes only their own agency's update,
     and only on an action that agency leads. Admins and viewers never write updates."""
-    if not user.has_role(Role.LEAD, Role.COORDINATOR):
+    if not user.has_role(*RETURN_WRITERS):
         return False
     return user.agency_id == agency_id and action.is_led_by(agency_id)
 
@@ -67,14 +87,29 @@ def require(allowed: bool) -> None:
 
 def can_write_indicator_value(user: User, indicator) -> bool:
     """A lead or coordinator enters values only for the indicators their own agency owns."""
-    if not user.has_role(Role.LEAD, Role.COORDINATOR):
+    if not user.has_role(*RETURN_WRITERS):
         return False
     return user.agency_id == indicator.owner_agency_id
 
 
 def can_set_targets(user: User) -> bool:
     """Targets are agreed by the HCSP and entered by the coordinator (or an admin on their behalf)."""
-    return user.has_role(Role.COORDINATOR, Role.ADMIN)
+    return user.has_role(*STAFF)
+
+
+def can_manage_plan(user: User) -> bool:
+    """The annual refresh and edits to the refreshed plan are the coordinator's (or an admin's)."""
+    return user.has_role(*STAFF)
+
+
+def can_review(user: User) -> bool:
+    """Accepting or returning a submitted return is part of running the cycle."""
+    return user.has_role(*CYCLE_RUNNERS)
+
+
+def can_accept_return(actor: User, item: ReviewableReturn) -> bool:
+    """Separation of duties: nobody accepts a return from their own agency that they submitted themselves."""
+    return not (item.owner_agency_id == actor.agency_id and item.submitter_id == actor.id)
 
 
 def can_export_partnership(user: User) -> bool:

@@ -19,6 +19,7 @@ from app.auth.models import Agency, User
 from app.database import UTCDateTime, utcnow
 from app.extensions import db
 from app.quarters import Quarter
+from app.returns import RETURN_STATES, ReturnState, ReviewableReturn
 
 
 class Strategy(db.Model):
@@ -120,11 +121,10 @@ class SubAction(db.Model):
     text: Mapped[str] = mapped_column(Text)
 
 
-UPDATE_STATES = ("draft", "submitted", "accepted")
+class Update(ReviewableReturn, db.Model):
+    """One lead agency's update on one action for one quarter: a return (app.returns)."""
 
-
-class Update(db.Model):
-    """One lead agency's update on one action for one quarter."""
+    AUDIT_ENTITY = "action_update"
 
     __tablename__ = "action_update"
     __table_args__ = (
@@ -133,7 +133,7 @@ class Update(db.Model):
         CheckConstraint(
             "status IS NULL OR status IN ('complete', 'green', 'amber', 'red')", name="status_known"
         ),
-        CheckConstraint("state IN ('draft', 'submitted', 'accepted')", name="state_known"),
+        CheckConstraint(f"state IN {RETURN_STATES}", name="state_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -144,17 +144,13 @@ class Update(db.Model):
     status: Mapped[str | None] = mapped_column(String(10))  # None while a draft has no status yet
     commentary: Mapped[str] = mapped_column(Text, default="")
     mitigation: Mapped[str] = mapped_column(Text, default="")
-    state: Mapped[str] = mapped_column(String(10), default="draft")
+    state: Mapped[str] = mapped_column(String(10), default=ReturnState.DRAFT.value)
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    # The coordinator's review (app.cycle): a returned update goes back to draft with this comment.
-    review_comment: Mapped[str | None] = mapped_column(Text)
-    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     action: Mapped[Action] = relationship()
     agency: Mapped[Agency] = relationship(lazy="joined")
@@ -169,13 +165,16 @@ class Update(db.Model):
         return Quarter(self.year, self.quarter)
 
     @property
-    def is_submitted(self) -> bool:
-        return self.state in ("submitted", "accepted")
+    def owner_agency_id(self) -> int:
+        return self.agency_id
 
     @property
-    def is_returned(self) -> bool:
-        """Sent back by the coordinator: a draft again, carrying the review comment."""
-        return self.state == "draft" and bool(self.review_comment)
+    def submitter_id(self) -> int | None:
+        return self.submitted_by_id
+
+    @property
+    def review_subject(self) -> str:
+        return f"the {self.agency.short_name} update on {self.action.code}"
 
 
 class SubActionStatus(db.Model):

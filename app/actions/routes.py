@@ -9,11 +9,20 @@ from app.actions.forms import DashboardFilterForm, update_form_for
 from app.actions.models import Action
 from app.actions.rollup import STATUS_ORDER, Status
 from app.auth import service as auth_service
-from app.auth.models import Agency, Role
+from app.auth.models import Agency
 from app.cycle import service as cycle_service
 from app.errors import ConflictError, QuarterLockedError
 from app.extensions import db
-from app.permissions import can_see_return, can_write_action_update, require, roles, signed_in
+from app.permissions import (
+    OWN_AGENCY,
+    RETURN_WRITERS,
+    STAFF,
+    can_see_return,
+    can_write_action_update,
+    require,
+    roles,
+    signed_in,
+)
 from app.quarters import Quarter, QuarterError
 from app.web import get_or_404, positive_int, render_page_or_fragment, wants_fragment
 
@@ -28,7 +37,7 @@ def _quarter_or_404(slug: str) -> Quarter:
 
 
 @bp.route("/my-actions")
-@roles(Role.LEAD, Role.COORDINATOR)
+@roles(*RETURN_WRITERS)
 def my_actions():
     quarter = service.current_quarter()
     rows = service.my_actions(current_user.agency_id, quarter)
@@ -36,7 +45,7 @@ def my_actions():
 
 
 @bp.route("/actions/<int:action_id>/updates/<int:agency_id>/<quarter_slug>", methods=["GET", "POST"])
-@roles(Role.LEAD, Role.COORDINATOR)
+@roles(*RETURN_WRITERS, scope=OWN_AGENCY)
 def edit_update(action_id: int, agency_id: int, quarter_slug: str):
     action = get_or_404(Action, action_id)
     agency = get_or_404(Agency, agency_id)
@@ -163,7 +172,7 @@ def dashboard():
     board = service.dashboard(quarter, objective=objective, agency_id=agency_id, status=status)
     from app.kpis import service as kpi_service
 
-    missing_values = (kpi_service.missing_values(quarter) if current_user.has_role(Role.COORDINATOR, Role.ADMIN)
+    missing_values = (kpi_service.missing_values(quarter) if current_user.has_role(*STAFF)
                       else None)
     return render_page_or_fragment(
         "actions/dashboard.html", "actions/_dashboard_results.html",

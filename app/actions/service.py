@@ -317,7 +317,7 @@ class Dashboard:
 
 
 def _submitted(updates: list[Update]) -> list[Update]:
-    return [u for u in updates if u.is_submitted and u.status]
+    return [u for u in updates if u.is_reported and u.status]
 
 
 def partnership_rows(quarter: Quarter) -> list[DashboardRow]:

@@ -8,11 +8,11 @@ from app.actions import service as actions_service
 from app.admin.forms import AgencyForm, ConfirmForm, CurrentQuarterForm, UserForm
 from app.auth import second_factor as two_factor
 from app.auth import service, sessions
-from app.auth.models import Agency, Role, User
+from app.auth.models import Agency, User
 from app.database import utcnow
 from app.errors import ConflictError, DuplicateError
 from app.extensions import db
-from app.permissions import STAFF, roles
+from app.permissions import ADMINS, STAFF, roles
 from app.quarters import Quarter
 from app.web import get_or_404
 
@@ -25,13 +25,13 @@ def _agency_choices(form: UserForm) -> None:
 
 
 @bp.route("/users")
-@roles(Role.ADMIN)
+@roles(*ADMINS)
 def users():
     return render_template("admin/users.html", users=service.users(), now=utcnow())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@roles(Role.ADMIN)
+@roles(*ADMINS)
 def new_user():
     form = UserForm()
     _agency_choices(form)
@@ -50,7 +50,7 @@ def new_user():
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@roles(Role.ADMIN)
+@roles(*ADMINS)
 def edit_user(user_id: int):
     user = get_or_404(User, user_id)
     form = UserForm(obj=user)  # on POST the submitted values win over the stored ones
@@ -84,7 +84,7 @@ def _sent(user: User, kind: str) -> None:
 
 
 @bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
-@roles(Role.ADMIN)
+@roles(*ADMINS)
 def reset_password(user_id: int):
     user = get_or_404(User, user_id)
     if ConfirmForm().validate_on_submit():
@@ -96,7 +96,7 @@ def reset_password(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/unlock", methods=["POST"])
-@roles(Role.ADMIN)
+@roles(*ADMINS)
 def unlock(user_id: int):
     user = get_or_404(User, user_id)
     if ConfirmForm().validate_on_submit():
@@ -107,7 +107,7 @@ def unlock(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/remove-second-factor", methods=["POST"])
-@roles(Role.ADMIN)
+@roles(*ADMINS)
 def remove_second_factor(user_id: int):
     user = get_or_404(User, user_id)
     if ConfirmForm().validate_on_submit():
@@ -121,7 +121,7 @@ def remove_second_factor(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/sessions", methods=["POST"])
-@roles(Role.ADMIN)
+@roles(*ADMINS)
 def end_sessions(user_id: int):
     user = get_or_404(User, user_id)
     if ConfirmForm().validate_on_submit():
@@ -138,13 +138,13 @@ def end_sessions(user_id: int):
 
 
 @bp.route("/agencies")
-@roles(Role.ADMIN)
+@roles(*ADMINS)
 def agencies():
     return render_template("admin/agencies.html", agencies=service.agencies())
 
 
 @bp.route("/agencies/new", methods=["GET", "POST"])
-@roles(Role.ADMIN)
+@roles(*ADMINS)
 def new_agency():
     form = AgencyForm()
     if form.validate_on_submit():
@@ -160,7 +160,7 @@ def new_agency():
 
 
 @bp.route("/agencies/<int:agency_id>", methods=["GET", "POST"])
-@roles(Role.ADMIN)
+@roles(*ADMINS)
 def edit_agency(agency_id: int):
     agency = get_or_404(Agency, agency_id)
     form = AgencyForm(obj=agency)

@@ -5,24 +5,27 @@ from flask_login import current_user
 
 from app.actions import service as actions_service
 from app.actions.models import Action, Update
-from app.auth.models import Role
 from app.cycle import service
 from app.cycle.forms import LockForm, PeriodDatesForm, ReopenForm, ReviewForm
 from app.errors import ConflictError, QuarterLockedError
 from app.extensions import db
 from app.kpis import service as kpis_service
 from app.kpis.models import Indicator, IndicatorValue
-from app.permissions import STAFF, can_see_return, roles
+from app.permissions import (
+    CYCLE_RUNNERS,
+    REOPENERS,
+    STAFF,
+    can_accept_return,
+    can_review,
+    can_see_return,
+    require,
+    roles,
+)
 from app.quarters import Quarter, QuarterError
 from app.web import get_or_404, render_page_or_fragment, wants_fragment
 
 bp = Blueprint("cycle", __name__, url_prefix="/cycle")
 
-# Who may do what (the permission matrix tests these): staff read; the coordinator runs the cycle
-# (dates, review, lock); only an admin re-opens a locked quarter.
-READERS = STAFF
-RUNNERS = (Role.COORDINATOR,)
-REOPENERS = (Role.ADMIN,)
 
 
 def _quarter_or_404(slug: str) -> Quarter:
@@ -32,12 +35,8 @@ def _quarter_or_404(slug: str) -> Quarter:
         abort(404)
 
 
-def _forbidden(message: str):
-    return render_template("error.html", code=403, title="You cannot do that", message=message), 403
-
-
 @bp.route("/")
-@roles(*READERS)
+@roles(*STAFF)
 def periods():
     rows = [(p, service.status_of(p)) for p in service.periods()]
     return render_template("cycle/periods.html", rows=rows)
@@ -80,14 +79,14 @@ def _period_page(
 
 
 @bp.route("/<quarter_slug>")
-@roles(*READERS)
+@roles(*STAFF)
 def period(quarter_slug: str):
     quarter = _quarter_or_404(quarter_slug)
     return _period_page(quarter)
 
 
 @bp.route("/<quarter_slug>/dates", methods=["POST"])
-@roles(*RUNNERS)
+@roles(*CYCLE_RUNNERS)
 def set_dates(quarter_slug: str):
     quarter = _quarter_or_404(quarter_slug)
     form = PeriodDatesForm(prefix="dates")
@@ -114,7 +113,7 @@ def set_dates(quarter_slug: str):
 
 
 @bp.route("/<quarter_slug>/lock", methods=["POST"])
-@roles(*RUNNERS)
+@roles(*CYCLE_RUNNERS)
 def lock(quarter_slug: str):
     quarter = _quarter_or_404(quarter_slug)
     form = LockForm(prefix="lock")
@@ -198,7 +197,7 @@ def _load_item(kind: str, item_id: int, quarter: Quarter):
 
 
 @bp.route("/<quarter_slug>/review/<kind>/<int:item_id>", methods=["GET", "POST"])
-@roles(*READERS)
+@roles(*STAFF)
 def review(quarter_slug: str, kind: str, item_id: int):
     quarter = _quarter_or_404(quarter_slug)
     item, subject = _load_item(kind, item_id, quarter)
@@ -207,8 +206,7 @@ def review(quarter_slug: str, kind: str, item_id: int):
     if request.method == "GET":
         form.version.data = item.version
     else:
-        if not current_user.has_role(*RUNNERS):
-            abort(403)
+        require(can_review(current_user))
         if form.validate_on_submit():
             accept = form.decision.data == "accept"
             try:
@@ -222,7 +220,7 @@ def review(quarter_slug: str, kind: str, item_id: int):
                 db.session.commit()
             except service.ReviewForbiddenError as exc:
                 db.session.rollback()
-                return _forbidden(str(exc))
+                abort(403, description=str(exc))
             except (ConflictError, QuarterLockedError, service.ReviewError) as exc:
                 db.session.rollback()
                 db.session.refresh(item)
@@ -261,7 +259,7 @@ def review(quarter_slug: str, kind: str, item_id: int):
         form=form,
         conflict=conflict,
         saved_message=None,
-        can_accept=service.can_accept(current_user, item),
+        can_accept=can_accept_return(current_user, item),
         locked=service.is_locked(quarter),
         # A draft's content stays with its agency, here as on the action page (issue 9 B).
         can_see=can_see_return(current_user, item.state, subject["agency"].id),
@@ -278,16 +276,5 @@ def _value_context(item, subject: dict, quarter: Quarter) -> dict:
     return {
         "target": kpis_service.target_for(indicator, quarter, as_of=service.locked_at(quarter)),
         # A draft is work in progress: only a reported (submitted or accepted) value is a fair comparison.
-        "previous": previous if previous is not None and previous.counts else None,
+        "previous": previous if previous is not None and previous.is_reported else None,
     }
-
-
-@bp.app_errorhandler(QuarterLockedError)
-def quarter_locked(exc: QuarterLockedError):
-    """Any view whose service refused a write to a locked quarter shows why, instead of a 500."""
-    db.session.rollback()
-    body = render_template("cycle/locked.html" if not wants_fragment() else "cycle/_locked.html", exc=exc)
-    if wants_fragment():
-        # htmx does not swap error statuses: replace the page's main content with the explanation.
-        return body, 200, {"HX-Retarget": "#main-content", "HX-Reswap": "innerHTML", "Vary": "HX-Request"}
-    return body, 409, {"Vary": "HX-Request"}

@@ -25,6 +25,7 @@ from app.database import utcnow
 from app.errors import ConflictError, QuarterLockedError
 from app.extensions import db
 from app.kpis.models import Indicator, IndicatorValue
+from app.permissions import can_accept_return
 from app.quarters import Quarter
 
 REASON_LIMIT = 2000  # characters
@@ -329,7 +330,7 @@ def tracker(quarter: Quarter, today: date | None = None) -> Tracker:
                     _update_path(action, lead.agency_id, quarter),
                     state,
                     upd,
-                    returned=bool(upd and state == "draft" and upd.review_comment),
+                    returned=bool(upd and upd.is_returned),
                 )
             )
     for indicator in indicators:
@@ -347,7 +348,7 @@ def tracker(quarter: Quarter, today: date | None = None) -> Tracker:
                 _indicator_path(indicator, quarter),
                 state,
                 val,
-                returned=bool(val and state == "draft" and val.review_comment),
+                returned=bool(val and val.is_returned),
             )
         )
     ordered = sorted(rows.values(), key=lambda r: r.agency.name.lower())
@@ -356,29 +357,6 @@ def tracker(quarter: Quarter, today: date | None = None) -> Tracker:
 
 
 # --- review ------------------------------------------------------------------------------------------
-
-
-def _owner_agency_id(item: Update | IndicatorValue) -> int:
-    if isinstance(item, Update):
-        return item.agency_id
-    return db.session.scalar(select(Indicator.owner_agency_id).where(Indicator.id == item.indicator_id))
-
-
-def _submitter_id(item: Update | IndicatorValue) -> int | None:
-    return item.submitted_by_id if isinstance(item, Update) else item.entered_by_id
-
-
-def _describe(item: Update | IndicatorValue) -> tuple[str, str]:
-    if isinstance(item, Update):
-        action = db.session.get(Action, item.action_id)
-        return "action_update", f"the {item.agency.short_name} update on {action.code}"
-    indicator = db.session.get(Indicator, item.indicator_id)
-    return "indicator_value", f"the value of {indicator.code}"
-
-
-def can_accept(actor: User, item: Update | IndicatorValue) -> bool:
-    """Separation of duties: nobody accepts a return from their own agency that they submitted themselves."""
-    return not (_owner_agency_id(item) == actor.agency_id and _submitter_id(item) == actor.id)
 
 
 def review(
@@ -395,13 +373,13 @@ def review(
     comment = (comment or "").strip()
     if not accept and not comment:
         raise ReviewError("Enter a comment saying what needs to change")
-    if accept and not can_accept(actor, item):
+    if accept and not can_accept_return(actor, item):
         raise ReviewForbiddenError(
             "You submitted this return for your own agency, so someone else must accept it "
             "(separation of duties). Ask another coordinator to review it."
         )
     model = type(item)
-    entity, what = _describe(item)
+    entity, what = item.AUDIT_ENTITY, item.review_subject
     old = {"state": item.state, "review_comment": item.review_comment}
     new = {"state": "accepted" if accept else "draft", "review_comment": None if accept else comment}
     result = db.session.execute(

@@ -24,9 +24,9 @@ from app.extensions import db
 from app.kpis.aggregation import Aggregation, Decision, TargetBasis
 from app.kpis.scoring import Polarity, Unit
 from app.quarters import Quarter
+from app.returns import RETURN_STATES, ReturnState, ReviewableReturn
 
 FREQUENCIES = ("quarterly", "annual")
-VALUE_STATES = ("draft", "submitted", "accepted")
 
 
 def _in(column: str, values) -> str:
@@ -188,14 +188,16 @@ class IndicatorTarget(db.Model):
         )
 
 
-class IndicatorValue(db.Model):
-    """One quarter's value of one indicator, entered by its owner agency."""
+class IndicatorValue(ReviewableReturn, db.Model):
+    """One quarter's value of one indicator, entered by its owner agency: a return (app.returns)."""
+
+    AUDIT_ENTITY = "indicator_value"
 
     __tablename__ = "indicator_value"
     __table_args__ = (
         UniqueConstraint("indicator_id", "year", "quarter"),
         CheckConstraint("quarter BETWEEN 1 AND 4", name="quarter_number"),
-        CheckConstraint(_in("state", VALUE_STATES), name="state_known"),
+        CheckConstraint(_in("state", RETURN_STATES), name="state_known"),
         CheckConstraint("numerator IS NULL OR numerator >= 0", name="numerator_not_negative"),
         CheckConstraint("denominator IS NULL OR denominator > 0", name="denominator_positive"),
         CheckConstraint(
@@ -213,28 +215,27 @@ class IndicatorValue(db.Model):
     denominator: Mapped[int | None] = mapped_column(BigInteger)
     note: Mapped[str] = mapped_column(Text, default="")
     provisional: Mapped[bool] = mapped_column(Boolean, default=False)
-    state: Mapped[str] = mapped_column(String(10), default="submitted")
+    state: Mapped[str] = mapped_column(String(10), default=ReturnState.SUBMITTED.value)  # saving submits
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # The coordinator's review (app.cycle): a returned value goes back to draft with this comment.
-    review_comment: Mapped[str | None] = mapped_column(Text)
-    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id], lazy="joined")
+    indicator: Mapped[Indicator] = relationship()  # loaded when asked: only a review needs it
 
     @property
     def period(self) -> Quarter:
         return Quarter(self.year, self.quarter)
 
     @property
-    def counts(self) -> bool:
-        """Submitted and accepted values are reported; a draft is not."""
-        return self.state in ("submitted", "accepted")
+    def owner_agency_id(self) -> int:
+        return self.indicator.owner_agency_id
 
     @property
-    def is_returned(self) -> bool:
-        """Sent back by the coordinator: a draft again, carrying the review comment."""
-        return self.state == "draft" and bool(self.review_comment)
+    def submitter_id(self) -> int | None:
+        return self.entered_by_id
+
+    @property
+    def review_subject(self) -> str:
+        return f"the value of {self.indicator.code}"

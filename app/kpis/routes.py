@@ -6,7 +6,6 @@ from wtforms.fields.choices import SelectChoice
 
 from app.actions import service as actions_service
 from app.auth import service as auth_service
-from app.auth.models import Role
 from app.cycle import service as cycle_service
 from app.errors import ConflictError, QuarterLockedError
 from app.extensions import db
@@ -14,7 +13,16 @@ from app.kpis import charts, service
 from app.kpis.forms import CatalogueFilterForm, TargetForm, ValueForm
 from app.kpis.scoring import Rag
 from app.kpis.seed import source_name
-from app.permissions import can_set_targets, can_write_indicator_value, require, roles, signed_in
+from app.permissions import (
+    OWN_AGENCY,
+    RETURN_WRITERS,
+    STAFF,
+    can_set_targets,
+    can_write_indicator_value,
+    require,
+    roles,
+    signed_in,
+)
 from app.quarters import Quarter, QuarterError, financial_year_label
 from app.web import positive_int, render_page_or_fragment, wants_fragment
 
@@ -131,7 +139,7 @@ def chart(code: str):
 
 
 @bp.route("/my-indicators")
-@roles(Role.LEAD, Role.COORDINATOR)
+@roles(*RETURN_WRITERS)
 def my_indicators():
     quarter = _quarter_arg()
     rows = service.entry_rows(current_user.agency_id, quarter)
@@ -162,7 +170,7 @@ def _filled_form(row, form=None) -> ValueForm:
 
 
 @bp.route("/indicators/<code>/values/<quarter_slug>", methods=["GET", "POST"])
-@roles(Role.LEAD, Role.COORDINATOR)
+@roles(*RETURN_WRITERS, scope=OWN_AGENCY)
 def enter_value(code: str, quarter_slug: str):
     indicator = _indicator_or_404(code)
     quarter = _quarter_or_404(quarter_slug)
@@ -221,7 +229,7 @@ def enter_value(code: str, quarter_slug: str):
 
 
 @bp.route("/indicators/<code>/targets/<fy>", methods=["GET", "POST"])
-@roles(Role.COORDINATOR, Role.ADMIN)
+@roles(*STAFF)
 def targets(code: str, fy: str):
     indicator = _indicator_or_404(code)
     year = _year_or_404(fy)

@@ -231,7 +231,7 @@ def _assess(
 ) -> list[scoring.Assessment]:
     # Scores every quarter the indicator reports in against the targets decided by `as_of` (None: now);
     # the year before the strategy is included only as a comparator when a value exists for it.
-    by_key = {(v.year, v.quarter): v.value for v in values if v.counts}
+    by_key = {(v.year, v.quarter): v.value for v in values if v.is_reported}
     shown = [q for q in all_quarters if indicator.takes_value_in(q)]
     points = [
         scoring.Point(
@@ -252,7 +252,7 @@ def _figures(values: list[IndicatorValue], year: int) -> dict[int, aggregation.F
     return {
         v.quarter: aggregation.Figure(v.value, v.numerator, v.denominator)
         for v in values
-        if v.counts and v.year == year
+        if v.is_reported and v.year == year
     }
 
 

@@ -7,10 +7,9 @@ from wtforms.fields.choices import SelectChoice
 from app.actions import service as actions_service
 from app.actions.models import Action
 from app.auth import service as auth_service
-from app.auth.models import Role
 from app.errors import ConflictError, DuplicateError
 from app.extensions import db
-from app.permissions import require, roles, signed_in
+from app.permissions import STAFF, can_manage_plan, require, roles, signed_in
 from app.quarters import financial_year_label
 from app.refresh import rules, service
 from app.refresh.forms import ActionForm, NewActionForm, RetireForm, refresh_form_for
@@ -19,7 +18,6 @@ from app.web import get_or_404, render_page_or_fragment, wants_fragment
 
 bp = Blueprint("refresh", __name__)
 
-STAFF = (Role.COORDINATOR, Role.ADMIN)
 
 
 def _year_or_404(fy: str) -> int:
@@ -64,7 +62,7 @@ def year_plan(fy: str):
 @roles(*STAFF)
 def run(fy: str):
     year = _year_or_404(fy)
-    require(service.can_manage_plan(current_user))
+    require(can_manage_plan(current_user))
     preview = service.preview(year)
     form = refresh_form_for(preview.targets, preview.past_due, preview.year_start)
     if request.method == "POST" and preview.refusal is None and form.validate_on_submit():
@@ -101,7 +99,7 @@ def _lead_choices():
 @roles(*STAFF)
 def edit(action_id: int):
     action = get_or_404(Action, action_id)
-    require(service.can_manage_plan(current_user))
+    require(can_manage_plan(current_user))
     if not service.is_writable(action):
         abort(403)
     form = ActionForm()
@@ -153,7 +151,7 @@ def _fill(form, action: Action) -> None:
 @roles(*STAFF)
 def new_action(fy: str):
     year = _year_or_404(fy)
-    require(service.can_manage_plan(current_user))
+    require(can_manage_plan(current_user))
     if service.writable_year() != year:
         abort(403)
     objectives = actions_service.objectives()
@@ -188,7 +186,7 @@ def new_action(fy: str):
 @roles(*STAFF)
 def retire(action_id: int):
     action = get_or_404(Action, action_id)
-    require(service.can_manage_plan(current_user))
+    require(can_manage_plan(current_user))
     if not service.is_writable(action):
         abort(403)
     form = RetireForm()

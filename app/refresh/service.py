@@ -21,7 +21,7 @@ from app.actions.models import Action, ActionLead, Objective, SubAction, SubActi
 from app.actions.rollup import Status
 from app.actions.timescale import derive_due_date
 from app.audit.service import changed_fields, record
-from app.auth.models import Agency, Role, User
+from app.auth.models import Agency, User
 from app.database import utcnow
 from app.errors import ConflictError, DuplicateError
 from app.extensions import db
@@ -49,11 +49,6 @@ class PlanYearReadOnlyError(Exception):
 
 class RefreshRefusedError(ValueError):
     """The refresh (or a change to the plan) cannot run now; the message says why, for the user."""
-
-
-def can_manage_plan(user: User) -> bool:
-    """The coordinator runs the annual refresh and edits the refreshed plan (or an admin on their behalf)."""
-    return user.has_role(Role.COORDINATOR, Role.ADMIN)
 
 
 # --- which years ------------------------------------------------------------------------------

@@ -284,7 +284,7 @@ def _indicator_lines(
         indicator = standing.indicator
         assessed = standing.series
         shown_columns = [q for q in columns if indicator.takes_value_in(q)]
-        reported = {q: v for q, v in standing.value_rows.items() if v.counts}
+        reported = {q: v for q, v in standing.value_rows.items() if v.is_reported}
         cells, exempt_reason = _cells_for(indicator, reported, quarter, audience, threshold,
                                           standing.year.year_to_date)
         column_cells = [cells.get(("q", q), Cell(_plain(reported.get(q)))) for q in shown_columns]

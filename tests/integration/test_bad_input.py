@@ -6,123 +6,24 @@ field in turn given a NUL byte, a control character, a number past 64 bits, a nu
 date with a missing part. Every answer must be below 500.
 """
 
-from html.parser import HTMLParser
-
 import pytest
-from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
 
-from app.actions import service as actions_service
-from app.actions.models import Action
-from app.actions.rollup import Status
 from app.extensions import db
-from app.kpis.models import Indicator
-from app.quarters import Quarter
 from tests.conftest import csrf_token
+from tests.integration.route_table import FORM_PAGES, Q, form_on, routes, rule_for, world
 
-Q = Quarter(2019, 1)
 HUGE = str(2**64)  # past any 64-bit integer column or parameter
 INT31 = str(2**31)  # past a 32-bit INTEGER column
 SENTINEL = 987654321  # stands for an id in a built URL, then replaced
 FIELD_VALUES = {"NUL byte": "a\x00b", "control character": "a\x07b", "64-bit overflow": HUGE, "2^31": INT31}
 QUERIES = [f"?agency={HUGE}", f"?page={HUGE}", "?page=-1", "?quarter=%00", "?audience=%00",
            f"?objective={HUGE}", "?status=%00", "?entity=%00", "?code=%00"]
-SKIP = {"static"}
-
-
-class FormScraper(HTMLParser):
-    """Every <form method="post"> of a page: its action and its fields' first values."""
-
-    def __init__(self):
-        super().__init__()
-        self.forms: list[tuple[str, dict[str, list[str]]]] = []
-        self._form: dict[str, list[str]] | None = None
-        self._select: str | None = None
-        self._textarea: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form" and (a.get("method") or "").lower() == "post":
-            self._form = {}
-            self.forms.append((a.get("action") or "", self._form))
-        elif self._form is None or not a.get("name"):
-            return
-        elif tag == "input" and a.get("type") not in ("submit",):
-            if a.get("type") in ("radio", "checkbox") and a["name"] in self._form:
-                return
-            self._form.setdefault(a["name"], []).append(a.get("value") or "")
-        elif tag == "select":
-            self._select = a["name"]
-        elif tag == "option" and self._select and self._select not in self._form and a.get("value"):
-            self._form[self._select] = [a["value"]]
-        elif tag == "textarea":
-            self._textarea = a["name"]
-            self._form.setdefault(a["name"], [""])
-        elif tag == "button" and a.get("name"):
-            self._form[a["name"]] = [a.get("value") or "1"]
-
-    def handle_data(self, data):
-        if self._textarea and self._form is not None:
-            self._form[self._textarea] = [data]
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._form = None
-        elif tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-
-
-def _form_on(client, page: str, action: str) -> dict[str, list[str]] | None:
-    scraper = FormScraper()
-    scraper.feed(client.get(page).get_data(as_text=True))
-    for form_action, fields in scraper.forms:
-        if form_action.split("?")[0] == action or (form_action == "" and page.split("?")[0] == action):
-            return {k: v for k, v in fields.items() if k != "csrf_token"}
-    return None
-
-
-def _world(make_user, agency_named) -> dict:
-    """Users and rows the routes' arguments point at."""
-    csp = agency_named("Community Safety Partnership")
-    coordinator = make_user("coordinator", csp)
-    a1 = db.session.scalar(select(Action).where(Action.code == "A1", Action.plan_year == 2018))
-    upd = actions_service.save_update(coordinator, a1, csp, Q, version=0, status=Status.GREEN, commentary="x",
-                                      mitigation="", sub_statuses={}, submit=True)
-    indicator = db.session.scalar(select(Indicator).where(Indicator.owner_agency_id == csp.id,
-                                                          Indicator.frequency == "quarterly").limit(1))
-    db.session.commit()
-    target = make_user("viewer", agency_named("Victim Support"))  # the account the admin routes change
-    return {"coordinator": coordinator, "admin": make_user("admin", csp), "viewer": make_user("viewer", csp),
-            "args": {"action_id": a1.id, "agency_id": csp.id, "quarter_slug": Q.slug, "kind": "update",
-                     "item_id": upd.id, "code": indicator.code, "fy": "2019-20", "user_id": target.id,
-                     "purpose": "reset", "token": "not-a-real-token"}}
-
-
-# POST-only routes take their form from the page that shows it.
-FORM_PAGES = {"cycle.set_dates": "/cycle/{quarter_slug}", "cycle.lock": "/cycle/{quarter_slug}",
-              "cycle.reopen": "/cycle/{quarter_slug}", "admin.reset_password": "/admin/users/{user_id}",
-              "auth.logout": "/sign-out"}
-
-
-def _routes(app):
-    rows = []
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint in SKIP:
-            continue
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            rows.append((rule.endpoint, method))
-    return sorted(set(rows))
-
-
-def _rule(app, endpoint):
-    return next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
 
 
 def _requests(app, client, endpoint: str, method: str, args: dict) -> list[tuple[str, str, dict | None]]:
     """(description, url, form) for every bad input of this route and method."""
-    rule = _rule(app, endpoint)
+    rule = rule_for(app, endpoint)
     good = {name: args[name] for name in rule.arguments}
     url = rule.build(good)[1]
     found = []
@@ -133,7 +34,7 @@ def _requests(app, client, endpoint: str, method: str, args: dict) -> list[tuple
         found += [(f"query {q}", url + q, None) for q in QUERIES]
         return found
     page = FORM_PAGES.get(endpoint, url).format(**args)
-    form = _form_on(client, page, url) or {}
+    form = form_on(client, page, url) or {}
     found.append(("as shown", url, form))
     for field, values in form.items():
         for what, bad in FIELD_VALUES.items():
@@ -155,23 +56,22 @@ def _client_for(app, clients, endpoint):
 
 
 def test_every_route_is_in_the_table(app):
-    assert len(_routes(app)) > 40
+    assert len(routes(app)) > 40
 
 
 @pytest.mark.parametrize("chunk", range(4))
 def test_no_bad_input_causes_a_server_error(app, login, make_user, agency_named, chunk):
     app.config["PROPAGATE_EXCEPTIONS"] = False  # count the 500s instead of stopping at the first
-    world = _world(make_user, agency_named)
+    made = world(make_user, agency_named)
     # Signed in once, before any bad input: a route may change the accounts it is given.
-    clients = {role: login(user=world[role]) for role in ("coordinator", "admin", "viewer")}
-    routes = _routes(app)[chunk::4]
+    clients = {role: login(user=made[role]) for role in ("coordinator", "admin", "viewer")}
     failures = []
-    for endpoint, method in routes:
+    for endpoint, method in routes(app)[chunk::4]:
         client, token_page = _client_for(app, clients, endpoint)
         if endpoint == "auth.logout":  # signing out ends the session: not the shared one
-            client = login(user=world["viewer"])
+            client = login(user=made["viewer"])
         token = csrf_token(client, token_page) if method == "POST" else None
-        for what, url, form in _requests(app, client, endpoint, method, world["args"]):
+        for what, url, form in _requests(app, client, endpoint, method, made["args"]):
             if method == "GET":
                 response = client.get(url)
             else:
