@@ -1,5 +1,6 @@
 """The quarterly cycle: periods, the tracker, review and sign-off, locking and re-opening."""
 
+import re
 from datetime import date
 
 import pytest
@@ -243,8 +244,14 @@ def test_tracker_page_shows_completion_and_overdue_as_text(login, police_lead):
     )
     db.session.commit()
     page = client.get(f"/cycle/{Q.slug}").get_data(as_text=True)
-    assert "Submission tracker" in page and 'data-agency="Police"' in page or "Metropolitan Police" in page
-    assert "Overdue" in page  # 2019 is long past
+    assert "Submission tracker" in page
+    police_row = re.search(r'<tr class="govuk-table__row" data-agency="Police">(.*?)</tr>', page, re.S)
+    assert police_row, "the Police row is in the tracker"
+    row = police_row.group(1)
+    assert "Metropolitan Police Service" in row
+    assert re.search(r"\b1 of \d+", row), "the submitted update counts as text"
+    assert re.search(r"\d+%", row), "completion shows as a percentage"
+    assert "Overdue" in row  # 2019 is long past
     assert "Closed for review" in page
 
 
