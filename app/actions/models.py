@@ -120,9 +120,6 @@ class SubAction(db.Model):
     text: Mapped[str] = mapped_column(Text)
 
 
-UPDATE_STATES = ("draft", "submitted", "accepted")
-
-
 class Update(db.Model):
     """One lead agency's update on one action for one quarter."""
 
