@@ -10,6 +10,7 @@ from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
 from app.config import config_for_environment, finalise
 from app.extensions import csrf, db, htmx, login_manager, migrate
+from app.filters import register_template_helpers
 from app.security import register_security
 
 
@@ -62,6 +63,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     register_security(app)
     _register_error_pages(app)
     _register_template_helpers(app)
+    register_template_helpers(app)
 
     from app.cli import register_cli
 

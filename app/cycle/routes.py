@@ -3,7 +3,6 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.actions import service as actions_service
 from app.actions.models import Action, Update
 from app.auth.models import Role
 from app.cycle import service
@@ -13,8 +12,8 @@ from app.extensions import db
 from app.kpis import service as kpis_service
 from app.kpis.models import Indicator, IndicatorValue
 from app.permissions import STAFF, can_see_return, roles
-from app.quarters import Quarter, QuarterError
-from app.web import get_or_404, render_page_or_fragment, wants_fragment
+from app.quarters import Quarter
+from app.web import get_or_404, quarter_or_404, render_page_or_fragment, wants_fragment
 
 bp = Blueprint("cycle", __name__, url_prefix="/cycle")
 
@@ -23,13 +22,6 @@ bp = Blueprint("cycle", __name__, url_prefix="/cycle")
 READERS = STAFF
 RUNNERS = (Role.COORDINATOR,)
 REOPENERS = (Role.ADMIN,)
-
-
-def _quarter_or_404(slug: str) -> Quarter:
-    try:
-        return actions_service.parse_strategy_quarter(slug)
-    except QuarterError:
-        abort(404)
 
 
 def _forbidden(message: str):
@@ -82,14 +74,14 @@ def _period_page(
 @bp.route("/<quarter_slug>")
 @roles(*READERS)
 def period(quarter_slug: str):
-    quarter = _quarter_or_404(quarter_slug)
+    quarter = quarter_or_404(quarter_slug)
     return _period_page(quarter)
 
 
 @bp.route("/<quarter_slug>/dates", methods=["POST"])
 @roles(*RUNNERS)
 def set_dates(quarter_slug: str):
-    quarter = _quarter_or_404(quarter_slug)
+    quarter = quarter_or_404(quarter_slug)
     form = PeriodDatesForm(prefix="dates")
     if not form.validate_on_submit():
         return _period_page(quarter, dates_form=form)
@@ -116,7 +108,7 @@ def set_dates(quarter_slug: str):
 @bp.route("/<quarter_slug>/lock", methods=["POST"])
 @roles(*RUNNERS)
 def lock(quarter_slug: str):
-    quarter = _quarter_or_404(quarter_slug)
+    quarter = quarter_or_404(quarter_slug)
     form = LockForm(prefix="lock")
     if not form.validate_on_submit():
         return _period_page(quarter, lock_form=form)
@@ -144,7 +136,7 @@ def lock(quarter_slug: str):
 @bp.route("/<quarter_slug>/reopen", methods=["POST"])
 @roles(*REOPENERS)
 def reopen(quarter_slug: str):
-    quarter = _quarter_or_404(quarter_slug)
+    quarter = quarter_or_404(quarter_slug)
     form = ReopenForm(prefix="reopen")
     if not form.validate_on_submit():
         return _period_page(quarter, reopen_form=form)
@@ -200,7 +192,7 @@ def _load_item(kind: str, item_id: int, quarter: Quarter):
 @bp.route("/<quarter_slug>/review/<kind>/<int:item_id>", methods=["GET", "POST"])
 @roles(*READERS)
 def review(quarter_slug: str, kind: str, item_id: int):
-    quarter = _quarter_or_404(quarter_slug)
+    quarter = quarter_or_404(quarter_slug)
     item, subject = _load_item(kind, item_id, quarter)
     form = ReviewForm()
     conflict = None

@@ -11,20 +11,13 @@ from app.extensions import db
 from app.kpis import charts
 from app.kpis.routes import CHART_CSP
 from app.permissions import can_export_partnership, signed_in
-from app.quarters import Quarter, QuarterError
 from app.reports import service
 from app.reports.forms import ReportOptionsForm
+from app.web import quarter_or_404
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _quarter_or_404(slug: str) -> Quarter:
-    try:
-        return actions_service.parse_strategy_quarter(slug)
-    except QuarterError:
-        abort(404)
 
 
 def _audience(default: str, output: str = service.PAGE) -> str:
@@ -43,7 +36,7 @@ def index():
     quarter = request.args.get("quarter")
     if quarter:
         # The quarter picker is a GET form; it lands on the quarter's own address.
-        target = _quarter_or_404(quarter)
+        target = quarter_or_404(quarter)
         return redirect(url_for("reports.report", quarter_slug=target.slug,
                                 audience=_audience(service.PARTNERSHIP)))
     return redirect(url_for("reports.report", quarter_slug=actions_service.current_quarter().slug))
@@ -52,7 +45,7 @@ def index():
 @bp.route("/<quarter_slug>")
 @signed_in
 def report(quarter_slug: str):
-    quarter = _quarter_or_404(quarter_slug)
+    quarter = quarter_or_404(quarter_slug)
     audience = _audience(service.PARTNERSHIP)
     data = service.report(quarter, audience)
     form = ReportOptionsForm(request.args, audience=audience)
@@ -71,7 +64,7 @@ def report(quarter_slug: str):
 @bp.route("/<quarter_slug>/pack.xlsx")
 @signed_in
 def pack(quarter_slug: str):
-    quarter = _quarter_or_404(quarter_slug)
+    quarter = quarter_or_404(quarter_slug)
     audience = _audience(service.PUBLISHED, "pack")
     content = service.build(quarter, audience, actor=current_user)
     db.session.commit()  # the partnership export's audit event
@@ -82,7 +75,7 @@ def pack(quarter_slug: str):
 @bp.route("/<quarter_slug>/indicators.json")
 @signed_in
 def indicators_json(quarter_slug: str):
-    quarter = _quarter_or_404(quarter_slug)
+    quarter = quarter_or_404(quarter_slug)
     audience = _audience(service.PUBLISHED, "json")
     body = service.as_json(service.report(quarter, audience))
     service.audit_export(current_user, quarter, audience, "json")
@@ -93,7 +86,7 @@ def indicators_json(quarter_slug: str):
 @bp.route("/<quarter_slug>/charts/<code>.svg")
 @signed_in
 def chart(quarter_slug: str, code: str):
-    quarter = _quarter_or_404(quarter_slug)
+    quarter = quarter_or_404(quarter_slug)
     line = service.indicator_line(quarter, _audience(service.PARTNERSHIP), code)
     if line is None:
         abort(404)
