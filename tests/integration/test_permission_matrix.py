@@ -1,23 +1,11 @@
 """Every write route, as every role and as a lead of another agency: allowed or 403, and a refusal changes nothing."""
 
 import pytest
-from sqlalchemy import func, select
 
-from app.actions.models import Action
-from app.audit.models import AuditEvent
-from app.extensions import db
 from tests.conftest import csrf_token
+from tests.helpers import action, audit_count
 
 ROLES = ["admin", "coordinator", "lead", "other_lead", "viewer", "anonymous"]
-
-
-def audit_count() -> int:
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(AuditEvent))
-
-
-def _action(code):
-    return db.session.scalar(select(Action).where(Action.code == code))
 
 
 # route -> (builder of (url, form data), roles allowed). "lead" is a lead of the agency owning the object;
@@ -52,7 +40,7 @@ WRITE_ROUTES = {
 def test_write_route_access(app, login, make_user, agency_named, route, role):
     csp = agency_named("Community Safety Partnership")
     other = agency_named("Victim Support")
-    ctx = {"csp": csp, "a1": _action("A1"), "victim": make_user("viewer", csp)}
+    ctx = {"csp": csp, "a1": action("A1"), "victim": make_user("viewer", csp)}
     build, allowed = WRITE_ROUTES[route]
     url, data = build(ctx)
 
@@ -79,7 +67,7 @@ def test_write_route_access(app, login, make_user, agency_named, route, role):
 def test_coordinator_cannot_update_an_action_their_agency_does_not_lead(login, agency_named):
     police = agency_named("Metropolitan Police Service")
     client = login("coordinator", agency_named("Community Safety Partnership"))
-    a2 = _action("A2")
+    a2 = action("A2")
     before = audit_count()
     r = client.post(f"/actions/{a2.id}/updates/{police.id}/2019-20-Q1",
                     data={"status": "green", "commentary": "x", "version": "0", "submit_update": "1",
@@ -90,7 +78,7 @@ def test_coordinator_cannot_update_an_action_their_agency_does_not_lead(login, a
 def test_lead_cannot_even_open_another_agencys_form(login, agency_named):
     police = agency_named("Metropolitan Police Service")
     client = login("lead", agency_named("Victim Support"))
-    assert client.get(f"/actions/{_action('A2').id}/updates/{police.id}/2019-20-Q1").status_code == 403
+    assert client.get(f"/actions/{action('A2').id}/updates/{police.id}/2019-20-Q1").status_code == 403
 
 
 @pytest.mark.parametrize("role, path, status", [
@@ -106,7 +94,7 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(login, agency_na
     csp = agency_named("Community Safety Partnership")
     client = login("lead", csp)
     before = audit_count()
-    r = client.post(f"/actions/{_action('A1').id}/updates/{csp.id}/2019-20-Q1",
+    r = client.post(f"/actions/{action('A1').id}/updates/{csp.id}/2019-20-Q1",
                     data={"status": "green", "commentary": "x", "version": "0", "submit_update": "1"})
     assert r.status_code == 400 and "Your form has expired" in r.get_data(as_text=True)
     assert audit_count() == before
@@ -116,7 +104,7 @@ def test_htmx_post_with_the_token_in_the_header_is_accepted(login, agency_named)
     csp = agency_named("Community Safety Partnership")
     client = login("lead", csp)
     token = csrf_token(client, "/dashboard")
-    r = client.post(f"/actions/{_action('A1').id}/updates/{csp.id}/2019-20-Q1",
+    r = client.post(f"/actions/{action('A1').id}/updates/{csp.id}/2019-20-Q1",
                     data={"status": "green", "commentary": "x", "version": "0", "save_draft": "1"},
                     headers={"HX-Request": "true", "X-CSRFToken": token})
     assert r.status_code == 200 and "Draft of the update on A1 saved" in r.get_data(as_text=True)

@@ -1,6 +1,8 @@
 """The annual refresh: preconditions, what closes and carries forward, targets, one transaction,
 editing/retiring/adding in the new year, the old year kept read-only, and the year-end summary."""
 
+from functools import partial
+
 import pytest
 from sqlalchemy import func, select
 
@@ -17,15 +19,15 @@ from app.quarters import Quarter
 from app.refresh import service
 from app.refresh.models import PlanRefresh, RefreshOutcome
 from app.reports import year_end as year_end_service
+from tests import helpers
 from tests.conftest import csrf_token
+from tests.helpers import count_queries
 
 Q4_2018 = Quarter(2018, 4)
 Q1_2019 = Quarter(2019, 1)
 
 
-def action(code: str, year: int = 2018) -> Action:
-    db.session.expire_all()
-    return db.session.scalar(select(Action).where(Action.code == code, Action.plan_year == year))
+action = partial(helpers.action, fresh=True)  # each look-up reads what the last request committed
 
 
 def indicator(code: str) -> Indicator:
@@ -506,16 +508,8 @@ def test_year_end_pack_shape(refreshed):
 
 
 def test_year_end_pages_load_in_a_constant_number_of_queries(refreshed, login):
-    from sqlalchemy import event
-
     client = login("viewer")
-    statements = []
-
-    def count_statement(*args):
-        statements.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count_statement)
-    try:
+    with count_queries() as statements:
         client.get("/plan/year-end/2018-19")
         first = len(statements)
         statements.clear()
@@ -526,5 +520,3 @@ def test_year_end_pages_load_in_a_constant_number_of_queries(refreshed, login):
         statements.clear()
         client.get("/plan/year-end/2019-20")
         assert len(statements) <= first + 5
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count_statement)

@@ -9,12 +9,9 @@ from app.audit.models import AuditEvent
 from app.extensions import db
 from app.quarters import Quarter
 from tests.conftest import post_form
+from tests.helpers import action
 
 Q = Quarter(2019, 1)
-
-
-def action(code: str) -> Action:
-    return db.session.scalar(select(Action).where(Action.code == code))
 
 
 def url(act: Action, agency, quarter: str = Q.slug) -> str:
