@@ -62,7 +62,6 @@ def create_app(config: type | dict | None = None) -> Flask:
     _register_request_hooks(app)
     register_security(app)
     _register_error_pages(app)
-    _register_template_helpers(app)
     register_template_helpers(app)
 
     from app.cli import register_cli
@@ -82,6 +81,7 @@ def _register_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    # Imported here, as the factory pattern does: a view module may import `app.*` freely.
     from app.actions.routes import bp as actions_bp
     from app.admin.routes import bp as admin_bp
     from app.audit.routes import bp as audit_bp
@@ -89,16 +89,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.cycle.routes import bp as cycle_bp
     from app.kpis.routes import bp as kpis_bp
     from app.main import bp as main_bp
-
-    for bp in (main_bp, auth_bp, actions_bp, admin_bp, audit_bp, kpis_bp):
-        app.register_blueprint(bp)
-    app.register_blueprint(cycle_bp)
+    from app.refresh.routes import bp as refresh_bp
     from app.reports.routes import bp as reports_bp
 
-    app.register_blueprint(reports_bp)
-    from app.refresh.routes import bp as refresh_bp
-
-    app.register_blueprint(refresh_bp)
+    for bp in (main_bp, auth_bp, actions_bp, admin_bp, audit_bp, kpis_bp, cycle_bp, reports_bp, refresh_bp):
+        app.register_blueprint(bp)
 
 
 def _register_request_hooks(app: Flask) -> None:
@@ -134,24 +129,3 @@ def _register_error_pages(app: Flask) -> None:
         return page(500, "Sorry, there is a problem with the service",
                     "Try again later. Nothing you entered was half-saved.")
 
-
-def _register_template_helpers(app: Flask) -> None:
-    from app.actions.rollup import STATUS_ORDER, Status
-    from app.auth.models import Role
-
-    @app.context_processor
-    def inject():
-        return {
-            "cspNonce": g.get("csp_nonce"),
-            "Status": Status,
-            "STATUS_ORDER": STATUS_ORDER,
-            "Role": Role,
-        }
-
-    @app.template_filter("datetime")
-    def format_datetime(value):
-        return value.strftime("%-d %b %Y %H:%M UTC") if value else ""
-
-    @app.template_filter("date")
-    def format_date(value):
-        return value.strftime("%-d %b %Y") if value else ""

@@ -13,7 +13,6 @@ from app.extensions import db
 from app.kpis import charts, service
 from app.kpis.forms import CatalogueFilterForm, TargetForm, ValueForm
 from app.kpis.scoring import Rag
-from app.kpis.seed import source_name
 from app.permissions import can_set_targets, can_write_indicator_value, require, roles, signed_in
 from app.quarters import Quarter, QuarterError, financial_year_label
 from app.web import positive_int, quarter_or_404, render_page_or_fragment, wants_fragment
@@ -22,11 +21,6 @@ bp = Blueprint("kpis", __name__)
 
 # The chart is an <img>: it can run no script, and matplotlib's SVG carries an inline <style>.
 CHART_CSP = "default-src 'none'; style-src 'unsafe-inline'"
-
-
-@bp.app_context_processor
-def inject():
-    return {"Rag": Rag, "source_name": source_name}
 
 
 def _indicator_or_404(code: str):
