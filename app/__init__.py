@@ -10,6 +10,7 @@ from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from app.config import config_for_environment, finalise
 from app.error_pages import register_error_pages
 from app.extensions import csrf, db, htmx, login_manager, migrate
+from app.filters import register_template_helpers
 from app.security import register_security
 
 
@@ -61,7 +62,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     _register_request_hooks(app)
     register_security(app)
     register_error_pages(app)
-    _register_template_helpers(app)
+    register_template_helpers(app)
 
     from app.cli import register_cli
 
@@ -81,6 +82,7 @@ def _register_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    # Imported here, as the factory pattern does: a view module may import `app.*` freely.
     from app.actions.routes import bp as actions_bp
     from app.admin.routes import bp as admin_bp
     from app.audit.routes import bp as audit_bp
@@ -88,16 +90,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.cycle.routes import bp as cycle_bp
     from app.kpis.routes import bp as kpis_bp
     from app.main import bp as main_bp
-
-    for bp in (main_bp, auth_bp, actions_bp, admin_bp, audit_bp, kpis_bp):
-        app.register_blueprint(bp)
-    app.register_blueprint(cycle_bp)
+    from app.refresh.routes import bp as refresh_bp
     from app.reports.routes import bp as reports_bp
 
-    app.register_blueprint(reports_bp)
-    from app.refresh.routes import bp as refresh_bp
-
-    app.register_blueprint(refresh_bp)
+    for bp in (main_bp, auth_bp, actions_bp, admin_bp, audit_bp, kpis_bp, cycle_bp, reports_bp, refresh_bp):
+        app.register_blueprint(bp)
 
 
 def _register_request_hooks(app: Flask) -> None:
@@ -108,23 +105,3 @@ def _register_request_hooks(app: Flask) -> None:
         g.csp_nonce = secrets.token_urlsafe(16)
 
 
-def _register_template_helpers(app: Flask) -> None:
-    from app.actions.rollup import STATUS_ORDER, Status
-    from app.auth.models import Role
-
-    @app.context_processor
-    def inject():
-        return {
-            "cspNonce": g.get("csp_nonce"),
-            "Status": Status,
-            "STATUS_ORDER": STATUS_ORDER,
-            "Role": Role,
-        }
-
-    @app.template_filter("datetime")
-    def format_datetime(value):
-        return value.strftime("%-d %b %Y %H:%M UTC") if value else ""
-
-    @app.template_filter("date")
-    def format_date(value):
-        return value.strftime("%-d %b %Y") if value else ""

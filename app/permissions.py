@@ -75,10 +75,6 @@ def can_write_action_update(user: User, action, agency_id: int) -> bool:
     return user.agency_id == agency_id and action.is_led_by(agency_id)
 
 
-def can_read_audit(user: User) -> bool:
-    return user.has_role(*STAFF)
-
-
 def require(allowed: bool) -> None:
     """Abort with 403 unless `allowed`: the one place a forbidden write stops."""
     if not allowed:

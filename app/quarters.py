@@ -40,6 +40,11 @@ def financial_year_label(year: int) -> str:
     return f"{year}/{(year + 1) % 100:02d}"
 
 
+def financial_year_slug(year: int) -> str:
+    """The financial year as a URL names it, e.g. 2019 -> "2019-20"."""
+    return financial_year_label(year).replace("/", "-")
+
+
 @dataclass(frozen=True, order=True)
 class Quarter:
     """One quarter of a UK financial year; ordering follows time because fields sort year first."""

@@ -4,7 +4,9 @@ from flask import abort, make_response, render_template, request
 from flask_htmx import HTMX
 from werkzeug.routing import IntegerConverter
 
+from app.actions import service as actions_service
 from app.extensions import db, htmx
+from app.quarters import Quarter, QuarterError
 
 
 def wants_fragment(hx: HTMX = htmx) -> bool:
@@ -30,6 +32,14 @@ def get_or_404(model, ident):
     if obj is None:
         abort(404)
     return obj
+
+
+def quarter_or_404(slug: str) -> Quarter:
+    """The strategy quarter a URL names ("2019-20-Q2"), or a 404 for a malformed one or one outside the strategy."""
+    try:
+        return actions_service.parse_strategy_quarter(slug)
+    except QuarterError:
+        abort(404)
 
 
 INT_COLUMN_MAX = 2**31 - 1  # the largest id an INTEGER primary key holds (PostgreSQL and SQLite alike)

@@ -5,7 +5,7 @@ from wtforms import HiddenField, IntegerField, RadioField, SelectField, SubmitFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from app.actions.rollup import SUBMITTABLE, Status
+from app.actions.rollup import MITIGATION_NEEDED, SUBMITTABLE, Status
 from app.forms import FlaskForm  # refuses control characters and oversized numbers
 
 TEXT_LIMIT = 4000  # characters: about a page of A4, as long as the HCSP report can carry
@@ -53,7 +53,7 @@ class UpdateForm(FlaskForm):
             self.commentary.errors.append("Enter a commentary on progress this quarter")
             ok = False
         if self.status.data in (Status.AMBER, Status.RED) and not (self.mitigation.data or "").strip():
-            self.mitigation.errors.append("Enter the mitigation and next steps for an Amber or Red status")
+            self.mitigation.errors.append(MITIGATION_NEEDED)
             ok = False
         return ok
 

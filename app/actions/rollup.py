@@ -6,6 +6,7 @@ import enum
 from collections.abc import Iterable
 
 __all__ = [
+    "MITIGATION_NEEDED",
     "STATUS_ORDER",
     "SUBMITTABLE",
     "Movement",
@@ -61,6 +62,9 @@ _DEFINITIONS: dict[Status, str] = {
     Status.RED: "Off track or blocked: mitigation and escalation required.",
     Status.NO_UPDATE: "Nothing has been submitted for this quarter.",
 }
+
+# What a lead is told when submitting Amber or Red without saying how the risk is handled (form and service).
+MITIGATION_NEEDED = "Enter the mitigation and next steps for an Amber or Red status"
 
 _CSS: dict[Status, str] = {
     Status.COMPLETE: "complete",

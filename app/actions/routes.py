@@ -23,17 +23,10 @@ from app.permissions import (
     roles,
     signed_in,
 )
-from app.quarters import Quarter, QuarterError
-from app.web import get_or_404, positive_int, render_page_or_fragment, wants_fragment
+from app.quarters import Quarter
+from app.web import get_or_404, positive_int, quarter_or_404, render_page_or_fragment, wants_fragment
 
 bp = Blueprint("actions", __name__)
-
-
-def _quarter_or_404(slug: str) -> Quarter:
-    try:
-        return service.parse_strategy_quarter(slug)
-    except QuarterError:
-        abort(404)
 
 
 @bp.route("/my-actions")
@@ -49,7 +42,7 @@ def my_actions():
 def edit_update(action_id: int, agency_id: int, quarter_slug: str):
     action = get_or_404(Action, action_id)
     agency = get_or_404(Agency, agency_id)
-    quarter = _quarter_or_404(quarter_slug)
+    quarter = quarter_or_404(quarter_slug)
     # An action row belongs to one plan year: a later year's quarters are updated on its carried-forward
     # row. A link (or an open form) from before the refresh follows the action to that row; 307 keeps
     # a POST a POST, so a form sent after the refresh still lands on the row that now owns the update.
@@ -154,7 +147,7 @@ def _form_context(action, agency, quarter, form, upd, conflict=None, saved_messa
 def dashboard():
     quarters = service.quarters()
     quarter_slug = request.args.get("quarter")
-    quarter = _quarter_or_404(quarter_slug) if quarter_slug else service.current_quarter()
+    quarter = quarter_or_404(quarter_slug) if quarter_slug else service.current_quarter()
     form = DashboardFilterForm(request.args)
     objectives = service.objectives()
     agencies = [a for a in auth_service.agencies() if a.active]
@@ -191,7 +184,7 @@ def action_page(action_id: int):
     # row the refresh carried forward opens the carried-forward row, while the old year's plan, which
     # asks for its own Q4, still shows its row as it was.
     quarter_slug = request.args.get("quarter")
-    quarter = _quarter_or_404(quarter_slug) if quarter_slug else service.current_quarter()
+    quarter = quarter_or_404(quarter_slug) if quarter_slug else service.current_quarter()
     target = service.row_in_force(action, quarter)
     if target is not None and target.id != action.id:
         return redirect(url_for("actions.action_page", action_id=target.id, **request.args))

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.actions.models import Action, ActionLead, Objective, Strategy, SubActionStatus, Update
-from app.actions.rollup import Movement, Status, count_by_status, movement, partnership_status
+from app.actions.rollup import MITIGATION_NEEDED, Movement, Status, count_by_status, movement, partnership_status
 from app.actions.timescale import is_overdue
 from app.audit.service import changed_fields, record
 from app.auth.models import Agency, User
@@ -187,6 +187,10 @@ def _snapshot(upd: Update) -> dict:
     }
 
 
+class UpdateError(ValueError):
+    """An update that breaks a rule of a return (the message is the form's, for the user); nothing is written."""
+
+
 def save_update(actor: User, action: Action, agency: Agency, quarter: Quarter, *, version: int,
                 status: Status | None, commentary: str, mitigation: str,
                 sub_statuses: dict[int, Status], submit: bool) -> Update:
@@ -195,10 +199,13 @@ def save_update(actor: User, action: Action, agency: Agency, quarter: Quarter, *
     `version` is the version the user's form was built from (0 for a new
     update). If someone saved in between, ConflictError carries their
     version and nothing is written. Permission is checked by the caller.
-    A locked (signed-off) quarter raises QuarterLockedError and nothing is written.
+    A locked (signed-off) quarter raises QuarterLockedError and nothing is written. Submitting
+    Amber or Red without a mitigation raises UpdateError, as the form does: a draft may be incomplete.
     """
     from app.cycle.service import ensure_unlocked  # the cycle reads this module; import late
 
+    if submit and status is not None and Status(status).needs_mitigation and not mitigation.strip():
+        raise UpdateError(MITIGATION_NEEDED)
     ensure_unlocked(quarter)
     existing = find_update(action, agency.id, quarter)
     now = utcnow()

@@ -3,7 +3,6 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.actions import service as actions_service
 from app.actions.models import Action, Update
 from app.cycle import service
 from app.cycle.forms import LockForm, PeriodDatesForm, ReopenForm, ReviewForm
@@ -21,18 +20,13 @@ from app.permissions import (
     require,
     roles,
 )
-from app.quarters import Quarter, QuarterError
-from app.web import get_or_404, render_page_or_fragment, wants_fragment
+from app.quarters import Quarter
+from app.web import get_or_404, quarter_or_404, render_page_or_fragment, wants_fragment
 
 bp = Blueprint("cycle", __name__, url_prefix="/cycle")
 
 
 
-def _quarter_or_404(slug: str) -> Quarter:
-    try:
-        return actions_service.parse_strategy_quarter(slug)
-    except QuarterError:
-        abort(404)
 
 
 @bp.route("/")
@@ -81,14 +75,14 @@ def _period_page(
 @bp.route("/<quarter_slug>")
 @roles(*STAFF)
 def period(quarter_slug: str):
-    quarter = _quarter_or_404(quarter_slug)
+    quarter = quarter_or_404(quarter_slug)
     return _period_page(quarter)
 
 
 @bp.route("/<quarter_slug>/dates", methods=["POST"])
 @roles(*CYCLE_RUNNERS)
 def set_dates(quarter_slug: str):
-    quarter = _quarter_or_404(quarter_slug)
+    quarter = quarter_or_404(quarter_slug)
     form = PeriodDatesForm(prefix="dates")
     if not form.validate_on_submit():
         return _period_page(quarter, dates_form=form)
@@ -115,7 +109,7 @@ def set_dates(quarter_slug: str):
 @bp.route("/<quarter_slug>/lock", methods=["POST"])
 @roles(*CYCLE_RUNNERS)
 def lock(quarter_slug: str):
-    quarter = _quarter_or_404(quarter_slug)
+    quarter = quarter_or_404(quarter_slug)
     form = LockForm(prefix="lock")
     if not form.validate_on_submit():
         return _period_page(quarter, lock_form=form)
@@ -143,7 +137,7 @@ def lock(quarter_slug: str):
 @bp.route("/<quarter_slug>/reopen", methods=["POST"])
 @roles(*REOPENERS)
 def reopen(quarter_slug: str):
-    quarter = _quarter_or_404(quarter_slug)
+    quarter = quarter_or_404(quarter_slug)
     form = ReopenForm(prefix="reopen")
     if not form.validate_on_submit():
         return _period_page(quarter, reopen_form=form)
@@ -199,7 +193,7 @@ def _load_item(kind: str, item_id: int, quarter: Quarter):
 @bp.route("/<quarter_slug>/review/<kind>/<int:item_id>", methods=["GET", "POST"])
 @roles(*STAFF)
 def review(quarter_slug: str, kind: str, item_id: int):
-    quarter = _quarter_or_404(quarter_slug)
+    quarter = quarter_or_404(quarter_slug)
     item, subject = _load_item(kind, item_id, quarter)
     form = ReviewForm()
     conflict = None

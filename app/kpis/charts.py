@@ -8,7 +8,7 @@ so the page's CSP stays strict and nothing comes from a CDN.
 import functools
 import io
 import math
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 import matplotlib
 from matplotlib.figure import Figure
@@ -38,15 +38,25 @@ def format_value(value: float | None, unit: Unit | str) -> str:
 NO_TARGET = "No target agreed"
 
 
+def band_wording(lower: float | None, upper: float | None, show: Callable[[float], str]) -> str:
+    """A band as people read it, each bound written by `show`: "28.0% to 40.0%", "no minimum to 5"."""
+    low = show(lower) if lower is not None else "no minimum"
+    high = show(upper) if upper is not None else "no maximum"
+    return f"{low} to {high}"
+
+
+def band_text(lower: float | None, upper: float | None, unit: Unit | str) -> str:
+    """A band in the indicator's unit, as band_wording writes it ("28.0% to 40.0%")."""
+    return band_wording(lower, upper, lambda bound: format_value(bound, unit))
+
+
 def target_wording(target: Target | None, unit: Unit | str) -> str:
     """A target as people read it: "77.0%", "28.0% to 40.0%", "no minimum to 5"; "No target agreed"."""
     if target is None:
         return NO_TARGET
     if target.value is not None:
         return format_value(target.value, unit)
-    low = format_value(target.lower, unit) if target.lower is not None else "no minimum"
-    high = format_value(target.upper, unit) if target.upper is not None else "no maximum"
-    return f"{low} to {high}"
+    return band_text(target.lower, target.upper, unit)
 
 
 def _label(a: Assessment) -> str:
@@ -81,9 +91,7 @@ def describe(name: str, unit: Unit | str, polarity: Polarity | str, assessed: li
     if latest.target is not None and latest.target.value is not None:
         target_text = f" against a target of {format_value(latest.target.value, unit)}"
     elif latest.target is not None and latest.target.has_band:
-        low = format_value(latest.target.lower, unit) if latest.target.lower is not None else "no minimum"
-        high = format_value(latest.target.upper, unit) if latest.target.upper is not None else "no maximum"
-        target_text = f" against a band of {low} to {high}"
+        target_text = f" against a band of {band_text(latest.target.lower, latest.target.upper, unit)}"
     parts.append(
         f"Latest: {format_value(latest.value, unit)} in {_label(latest)}{target_text}"
         f" (rating: {latest.rag.label})."

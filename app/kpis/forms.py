@@ -5,7 +5,6 @@ Numbers are read from text fields so every rule can give its own message
 generic "Not a valid float value".
 """
 
-import math
 
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
@@ -31,6 +30,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from app.forms import FlaskForm  # refuses control characters and oversized numbers
 from app.kpis.aggregation import TargetBasis
 from app.kpis.scoring import Polarity, Unit
+from app.numbers import parse_number
 
 BASIS_CHOICES = [
     SelectChoice(TargetBasis.QUARTER.value, "For each quarter: every quarter is judged against this target"),
@@ -41,20 +41,6 @@ NOTE_LIMIT = 2000  # characters: a short paragraph on how the figure was counted
 # The largest numerator or denominator: whole numbers stay exact as floats up to 2^53, and the
 # columns are 64-bit (migration 0005); the whole population of England is under 2^26.
 PART_LIMIT = 2**53
-
-
-def parse_number(text: str | None) -> float | None:
-    """The number typed, or None when nothing was typed; ValueError for anything that is not a number.
-
-    Thousands separators, spaces and a trailing % are accepted because people copy figures from reports.
-    """
-    cleaned = (text or "").strip().replace(",", "").replace(" ", "").removesuffix("%")
-    if cleaned == "":
-        return None
-    number = float(cleaned)
-    if not math.isfinite(number):
-        raise ValueError("not finite")
-    return number
 
 
 def _whole(number: float) -> bool:

@@ -12,7 +12,6 @@ from app.extensions import db
 from app.kpis import charts, service
 from app.kpis.forms import CatalogueFilterForm, TargetForm, ValueForm
 from app.kpis.scoring import Rag
-from app.kpis.seed import source_name
 from app.permissions import (
     OWN_AGENCY,
     RETURN_WRITERS,
@@ -24,22 +23,12 @@ from app.permissions import (
     signed_in,
 )
 from app.quarters import Quarter, QuarterError, financial_year_label
-from app.web import positive_int, render_page_or_fragment, wants_fragment
+from app.web import positive_int, quarter_or_404, render_page_or_fragment, wants_fragment
 
 bp = Blueprint("kpis", __name__)
 
 # The chart is an <img>: it can run no script, and matplotlib's SVG carries an inline <style>.
 CHART_CSP = "default-src 'none'; style-src 'unsafe-inline'"
-
-
-@bp.app_template_filter("kpi_value")
-def kpi_value(value, unit) -> str:
-    return charts.format_value(value, unit)
-
-
-@bp.app_context_processor
-def inject():
-    return {"Rag": Rag, "source_name": source_name}
 
 
 def _indicator_or_404(code: str):
@@ -49,16 +38,9 @@ def _indicator_or_404(code: str):
     return indicator
 
 
-def _quarter_or_404(slug: str) -> Quarter:
-    try:
-        return actions_service.parse_strategy_quarter(slug)
-    except QuarterError:
-        abort(404)
-
-
 def _quarter_arg() -> Quarter:
     slug = request.args.get("quarter")
-    return _quarter_or_404(slug) if slug else actions_service.current_quarter()
+    return quarter_or_404(slug) if slug else actions_service.current_quarter()
 
 
 def _year_or_404(fy: str) -> int:
@@ -173,7 +155,7 @@ def _filled_form(row, form=None) -> ValueForm:
 @roles(*RETURN_WRITERS, scope=OWN_AGENCY)
 def enter_value(code: str, quarter_slug: str):
     indicator = _indicator_or_404(code)
-    quarter = _quarter_or_404(quarter_slug)
+    quarter = quarter_or_404(quarter_slug)
     if not indicator.takes_value_in(quarter):
         abort(404)
     require(can_write_indicator_value(current_user, indicator))

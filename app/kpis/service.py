@@ -110,14 +110,6 @@ def target_for(
     return _to_target(indicator, target_row_for(indicator, quarter.year, as_of), quarter.number)
 
 
-@dataclass
-class TargetProfile:
-    q1: float | None = None
-    q2: float | None = None
-    q3: float | None = None
-    q4: float | None = None
-
-
 def targets_in_force(found: list[Indicator], year: int) -> dict[int, IndicatorTarget | None]:
     """The target decision in force now for financial year `year`, by indicator id; one query."""
     targets = _targets_by_indicator([i.id for i in found])

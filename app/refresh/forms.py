@@ -1,6 +1,5 @@
 """Forms of the annual refresh. Forms validate; they never write."""
 
-import math
 
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
@@ -23,23 +22,13 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from app.actions.timescale import derive_due_date
 from app.forms import FlaskForm  # refuses control characters and oversized numbers
 from app.kpis.scoring import Unit
+from app.numbers import parse_number
 from app.refresh import rules
 from app.refresh.service import CODE_RE, REASON_LIMIT
 
 TITLE_LIMIT = 1000  # characters: the plan's longest action title is about 300
 TEXT_LIMIT = 4000  # characters, as for an update's commentary
 TIMESCALE_LIMIT = rules.TIMESCALE_LIMIT
-
-
-def parse_number(text: str | None) -> float | None:
-    """The number typed, or None when blank; ValueError for anything else. Commas, spaces and % are ignored."""
-    cleaned = (text or "").strip().replace(",", "").replace(" ", "").removesuffix("%")
-    if cleaned == "":
-        return None
-    number = float(cleaned)
-    if not math.isfinite(number):
-        raise ValueError("not finite")
-    return number
 
 
 class RefreshForm(FlaskForm):

@@ -9,8 +9,6 @@ from app.auth.models import User
 from app.database import UTCDateTime, utcnow
 from app.extensions import db
 
-OUTCOMES = ("closed", "carried_forward", "retired")
-
 
 class PlanRefresh(db.Model):
     """One run of the annual refresh; a financial year is refreshed at most once (unique year)."""

@@ -10,7 +10,7 @@ from app.auth import service as auth_service
 from app.errors import ConflictError, DuplicateError
 from app.extensions import db
 from app.permissions import STAFF, can_manage_plan, require, roles, signed_in
-from app.quarters import financial_year_label
+from app.quarters import financial_year_label, financial_year_slug
 from app.refresh import rules, service
 from app.refresh.forms import ActionForm, NewActionForm, RetireForm, refresh_form_for
 from app.reports import year_end as year_end_service
@@ -28,15 +28,6 @@ def _year_or_404(fy: str) -> int:
     if year not in service.strategy_years():
         abort(404)
     return year
-
-
-def _slug(year: int) -> str:
-    return financial_year_label(year).replace("/", "-")
-
-
-@bp.app_template_filter("fy_slug")
-def fy_slug(year: int) -> str:
-    return _slug(year)
 
 
 @bp.route("/plan")
@@ -128,14 +119,14 @@ def edit(action_id: int):
             message = f"{action.code} saved"
             if not wants_fragment():
                 flash(message, "success")
-                return redirect(url_for("refresh.year_plan", fy=_slug(action.plan_year)))
+                return redirect(url_for("refresh.year_plan", fy=financial_year_slug(action.plan_year)))
             form = ActionForm(formdata=None)
             form.leads.choices = _lead_choices()
             _fill(form, action)
             saved_message = message
     return render_page_or_fragment("refresh/edit.html", "refresh/_action_form.html", action=action, form=form,
                                    conflict=conflict, saved_message=saved_message,
-                                   fy=_slug(action.plan_year))
+                                   fy=financial_year_slug(action.plan_year))
 
 
 def _fill(form, action: Action) -> None:
@@ -207,9 +198,9 @@ def retire(action_id: int):
             refused = str(exc)
         else:
             flash(f"{action.code} retired from the {financial_year_label(action.plan_year)} plan", "success")
-            return redirect(url_for("refresh.year_plan", fy=_slug(action.plan_year)))
+            return redirect(url_for("refresh.year_plan", fy=financial_year_slug(action.plan_year)))
     return render_template("refresh/retire.html", action=action, form=form, conflict=conflict, refused=refused,
-                           fy=_slug(action.plan_year))
+                           fy=financial_year_slug(action.plan_year))
 
 
 @bp.route("/plan/year-end/<fy>")

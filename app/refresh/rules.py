@@ -15,8 +15,6 @@ Pure: no Flask, no SQLAlchemy. Decisions where the strategy is silent:
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Iterable
-from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
@@ -24,10 +22,8 @@ __all__ = [
     "TIMESCALE_LIMIT",
     "Outcome",
     "is_past_due",
-    "RefreshPlan",
     "outcome_for",
     "parse_financial_year",
-    "plan_refresh",
     "refusal",
     "timescale_problem",
 ]
@@ -56,29 +52,6 @@ def outcome_for(q4_status: str | None, retired: bool = False) -> Outcome:
     if retired:
         return Outcome.RETIRED
     return Outcome.CLOSED if (q4_status or "").lower() == COMPLETE else Outcome.CARRIED_FORWARD
-
-
-@dataclass
-class RefreshPlan:
-    """The previous year's actions sorted by outcome, each list in the order given."""
-
-    closed: list[Hashable] = field(default_factory=list)
-    carried_forward: list[Hashable] = field(default_factory=list)
-    retired: list[Hashable] = field(default_factory=list)
-
-    def outcome_of(self, key: Hashable) -> Outcome | None:
-        for outcome in Outcome:
-            if key in getattr(self, outcome.value):
-                return outcome
-        return None
-
-
-def plan_refresh(actions: Iterable[tuple[Hashable, str | None, bool]]) -> RefreshPlan:
-    """Sort (key, Q4 status, retired) triples into closed, carried forward and retired."""
-    plan = RefreshPlan()
-    for key, status, retired in actions:
-        getattr(plan, outcome_for(status, retired).value).append(key)
-    return plan
 
 
 TIMESCALE_LIMIT = 200  # characters: "April 2019 and refresh annually" and the like

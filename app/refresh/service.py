@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import func, select, update
 
@@ -541,8 +540,3 @@ def add_action(actor: User, year: int, *, objective: Objective, code: str, title
     record(actor, "create", "action", action.id,
            f"Added {action.code} to the {financial_year_label(year)} plan", None, _snapshot(action))
     return action
-
-
-def refreshed_at(year: int) -> datetime | None:
-    found = refresh_for(year)
-    return found.run_at if found else None

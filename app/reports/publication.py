@@ -23,6 +23,7 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 
 from app.disclosure import SECONDARY_LABEL, Constraint, Reason, primary_label, protect, protect_rate
+from app.numbers import whole_number
 
 __all__ = ["Cell", "protect_count_cell", "protect_rate_cell", "protect_year", "statement"]
 
@@ -46,20 +47,13 @@ def statement(threshold: int) -> str:
             "and further values are suppressed where needed to protect them")
 
 
-def _number(value: float | None) -> int | float | None:
-    """A whole float as an int (counts are stored as floats); None stays None."""
-    if value is None:
-        return None
-    return int(value) if float(value).is_integer() else value
-
-
 def _cells(values: Mapping[int, float | None], upto: int, cumulative: bool):
     """The year's cells and constraints as a reader of the packs up to Q`upto` knows them."""
     cells: dict[Hashable, int | float | None] = {}
     constraints: list[Constraint] = []
     underlying: list[Hashable] = []
     for n in range(1, upto + 1):
-        cells[("q", n)] = _number(values.get(n))
+        cells[("q", n)] = whole_number(values.get(n))
     if not cumulative:
         for n in range(2, upto + 1):
             reported = [cells[("q", k)] for k in range(1, n + 1) if cells[("q", k)] is not None]
@@ -125,7 +119,7 @@ def protect_count_cell(value: float | None, *, threshold: int = 5, suppress_zero
 
     Edge cases: None stays None; 0 is shown unless `suppress_zeros`.
     """
-    number = _number(value)
+    number = whole_number(value)
     if number is None:
         return Cell(None)
     small = 0 < number < threshold or (suppress_zeros and number == 0)

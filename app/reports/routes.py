@@ -11,20 +11,13 @@ from app.actions import service as actions_service
 from app.extensions import db
 from app.kpis.routes import CHART_CSP
 from app.permissions import can_export_partnership, signed_in
-from app.quarters import Quarter, QuarterError
 from app.reports import frozen, service
 from app.reports.forms import ReportOptionsForm
+from app.web import quarter_or_404
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _quarter_or_404(slug: str) -> Quarter:
-    try:
-        return actions_service.parse_strategy_quarter(slug)
-    except QuarterError:
-        abort(404)
 
 
 def _audience(default: str, output: str = service.PAGE) -> str:
@@ -43,7 +36,7 @@ def index():
     quarter = request.args.get("quarter")
     if quarter:
         # The quarter picker is a GET form; it lands on the quarter's own address.
-        target = _quarter_or_404(quarter)
+        target = quarter_or_404(quarter)
         return redirect(url_for("reports.report", quarter_slug=target.slug,
                                 audience=_audience(service.PARTNERSHIP)))
     return redirect(url_for("reports.report", quarter_slug=actions_service.current_quarter().slug))
@@ -52,7 +45,7 @@ def index():
 @bp.route("/<quarter_slug>")
 @signed_in
 def report(quarter_slug: str):
-    quarter = _quarter_or_404(quarter_slug)
+    quarter = quarter_or_404(quarter_slug)
     audience = _audience(service.PARTNERSHIP)
     head, body = frozen.page(quarter, audience)
     form = ReportOptionsForm(request.args, audience=audience)
@@ -68,7 +61,7 @@ def report(quarter_slug: str):
 @bp.route("/<quarter_slug>/pack.xlsx")
 @signed_in
 def pack(quarter_slug: str):
-    quarter = _quarter_or_404(quarter_slug)
+    quarter = quarter_or_404(quarter_slug)
     audience = _audience(service.PUBLISHED, "pack")
     content, _ = frozen.pack(quarter, audience, current_user)
     db.session.commit()  # the partnership export's audit event
@@ -79,7 +72,7 @@ def pack(quarter_slug: str):
 @bp.route("/<quarter_slug>/indicators.json")
 @signed_in
 def indicators_json(quarter_slug: str):
-    quarter = _quarter_or_404(quarter_slug)
+    quarter = quarter_or_404(quarter_slug)
     audience = _audience(service.PUBLISHED, "json")
     body = frozen.figures(quarter, audience)
     service.audit_export(current_user, quarter, audience, "json")
@@ -90,7 +83,7 @@ def indicators_json(quarter_slug: str):
 @bp.route("/<quarter_slug>/charts/<code>.svg")
 @signed_in
 def chart(quarter_slug: str, code: str):
-    quarter = _quarter_or_404(quarter_slug)
+    quarter = quarter_or_404(quarter_slug)
     image = frozen.chart_svg(quarter, _audience(service.PARTNERSHIP), code)
     if image is None:
         abort(404)

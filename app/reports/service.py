@@ -29,6 +29,7 @@ from app.kpis.aggregation import Aggregation, YearAssessment, YearToDate
 from app.kpis.charts import describe, format_value, target_wording
 from app.kpis.models import Indicator, IndicatorValue
 from app.kpis.scoring import NOT_COMPARABLE, Assessment, DirectionOfTravel, Polarity, Rag, Target, Unit
+from app.numbers import whole_number
 from app.permissions import can_export_partnership
 from app.quarters import Quarter
 from app.reports import workbook
@@ -39,7 +40,6 @@ PARTNERSHIP = "partnership"
 PUBLISHED = "published"
 AUDIENCES = (PUBLISHED, PARTNERSHIP)
 MARKING = "OFFICIAL-SENSITIVE: not for publication"
-NO_TARGET = "No target agreed"
 WITHHELD = "Withheld"  # a rating or direction that would hint at a suppressed value
 TABLE_QUARTERS = 5  # the same quarter last year to the quarter reported: both directions of travel
 
@@ -334,9 +334,7 @@ def _columns(quarter: Quarter) -> list[Quarter]:
 
 
 def _plain(row: IndicatorValue | None) -> int | float | None:
-    if row is None or row.value is None:
-        return None
-    return int(row.value) if float(row.value).is_integer() else row.value
+    return None if row is None else whole_number(row.value)
 
 
 def _cells_for(
@@ -398,7 +396,7 @@ def _ytd_cell(indicator: Indicator, cells: dict[tuple[str, Quarter], Cell], quar
     if ytd.value is None:
         return Cell(None)
     if not protect:
-        return Cell(_whole(ytd.value))
+        return Cell(whole_number(ytd.value))
     rests_on = [cells.get(("q", Quarter(quarter.year, n)), Cell(None)) for n in ytd.rests_on]
     kind = indicator.aggregation_enum
     if len(ytd.rests_on) == 1 and (kind in (Aggregation.SNAPSHOT, Aggregation.CUMULATIVE) or indicator.is_annual
@@ -412,10 +410,6 @@ def _ytd_cell(indicator: Indicator, cells: dict[tuple[str, Quarter], Cell], quar
         # A year-to-date rate beside its quarters' rates would let a withheld quarter be worked out.
         return Cell(SECONDARY_LABEL, Reason.SECONDARY)
     return protect_rate_cell(ytd.value, ytd.numerator, ytd.denominator, threshold=threshold)
-
-
-def _whole(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else value
 
 
 # --- the pack -------------------------------------------------------------------------------------

@@ -19,6 +19,9 @@ from typing import Any
 import pandas as pd
 from xlsxwriter.utility import quote_sheetname, xl_range
 
+from app.actions.rollup import STATUS_ORDER, Movement
+from app.kpis.charts import NO_TARGET
+from app.kpis.scoring import Rag
 from app.quarters import Quarter
 
 __all__ = [
@@ -45,13 +48,13 @@ __all__ = [
     "text_lines",
 ]
 
-STATUS_LABELS = ("Complete", "Green", "Amber", "Red", "No update")
-RAG_LABELS = ("Green", "Amber", "Red", "No rating")
-MOVEMENT_LABELS = ("Improved", "Declined", "No change", "Not comparable")
+# The words the app shows, in the app's order: the pack's columns and colour rules match its screens.
+STATUS_LABELS = tuple(status.label for status in STATUS_ORDER)
+RAG_LABELS = tuple(rag.label for rag in Rag)
+MOVEMENT_LABELS = tuple(movement.label for movement in Movement)
 SHEET_NAMES = ("Cover", "Summary", "Action plan", "Exceptions", "Indicators", "Indicator charts", "Returns")
 YEAR_END_SHEET = "Year-end summary"
 OVERALL_OBJECTIVE = "All"
-NO_TARGET = "No target agreed"
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,10 @@ from app.actions.rollup import STATUS_ORDER, Status
 from app.extensions import db
 from app.kpis import service as kpi_service
 from app.kpis.aggregation import YearAssessment, YearToDate
-from app.kpis.charts import target_wording
+from app.kpis.charts import band_wording, target_wording
 from app.kpis.models import Indicator
 from app.kpis.scoring import DirectionOfTravel, Rag, Target
+from app.numbers import whole_number
 from app.quarters import Quarter, financial_year_label
 from app.refresh import rules
 from app.refresh import service as refresh_service
@@ -121,18 +122,12 @@ def year_end(year: int, standings: list[kpi_service.Standing] | None = None) -> 
     )
 
 
-def _number(value: float | None) -> float | int | None:
-    return None if value is None else (int(value) if float(value).is_integer() else round(value, 2))
-
-
 def _target_value(target: Target | None) -> float | int | str | None:
     if target is None:
         return None
     if target.value is not None:
-        return _number(target.value)
-    low = "no minimum" if target.lower is None else f"{_number(target.lower)}"
-    high = "no maximum" if target.upper is None else f"{_number(target.upper)}"
-    return f"{low} to {high}"
+        return whole_number(target.value, 2)
+    return band_wording(target.lower, target.upper, lambda bound: f"{whole_number(bound, 2)}")
 
 
 WITHHELD = "Withheld"  # a rating or direction that would hint at a suppressed value
@@ -147,7 +142,7 @@ def for_pack(summary: YearEndSummary, published: Mapping[str, Cell] | None = Non
     """
     rows = []
     for r in summary.outturns:
-        shown: float | int | str | None = _number(r.outturn.value)
+        shown: float | int | str | None = whole_number(r.outturn.value, 2)
         rag, long_term = r.rag.label, r.long_term.text
         cell = (published or {}).get(r.indicator.code)
         if cell is not None and (cell.suppressed or isinstance(cell.shown, str)):

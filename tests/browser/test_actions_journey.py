@@ -3,22 +3,16 @@
 import re
 
 from playwright.sync_api import expect
-from sqlalchemy import select
 
-from app.actions.models import Action
-from app.extensions import db
 from tests.browser.conftest import browser_login, browser_logout, check_axe
-
-
-def _action(code: str) -> Action:
-    return db.session.scalar(select(Action).where(Action.code == code))
+from tests.helpers import action as find_action
 
 
 def test_lead_submits_amber_and_coordinator_sees_it(page, live_server, make_user, agency_named_live):
     police = agency_named_live("Metropolitan Police Service")
     lead = make_user("lead", police, name="Pat Police")
     coordinator = make_user("coordinator")
-    action = _action("A2")  # led by the police alone
+    action = find_action("A2")  # led by the police alone
 
     browser_login(page, live_server, lead)
     expect(page.get_by_role("heading", name=re.compile("My actions for"))).to_be_visible()
@@ -50,7 +44,7 @@ def test_lead_submits_amber_and_coordinator_sees_it(page, live_server, make_user
 def test_lead_cannot_open_another_agencys_update_form(page, live_server, make_user, agency_named_live):
     lead = make_user("lead", agency_named_live("Victim Support"))
     police = agency_named_live("Metropolitan Police Service")
-    action = _action("A2")
+    action = find_action("A2")
     browser_login(page, live_server, lead)
     response = page.goto(f"{live_server}/actions/{action.id}/updates/{police.id}/2019-20-Q1")
     assert response.status == 403
@@ -79,7 +73,7 @@ def test_pages_have_no_accessibility_violations(page, live_server, make_user, ag
     police = agency_named_live("Metropolitan Police Service")
     lead = make_user("lead", police)
     admin = make_user("admin")
-    action = _action("A2")
+    action = find_action("A2")
 
     page.goto(f"{live_server}/sign-in")
     check_axe(page)

@@ -10,12 +10,12 @@ import re
 from playwright.sync_api import expect
 
 from app.actions import service as actions_service
-from app.actions.models import Action
 from app.actions.rollup import Status
 from app.auth.models import Agency
 from app.extensions import db
 from app.quarters import Quarter
 from tests.browser.conftest import PASSWORD, browser_login, check_axe
+from tests.helpers import action
 
 Q = Quarter(2019, 2)
 
@@ -106,10 +106,6 @@ def _police() -> Agency:
     return service.find_agency("Metropolitan Police Service")
 
 
-def _action(code: str) -> Action:
-    return next(a for a in actions_service.actions_for(Q) if a.code == code)
-
-
 def test_lead_signs_in_and_submits_an_amber_update_by_keyboard(page, live_server, make_user):
     police = _police()
     lead = make_user("lead", police, name="Pat Police")
@@ -176,7 +172,7 @@ def test_coordinator_filters_reviews_and_locks_by_keyboard(page, live_server, ma
     lead = make_user("lead", police)
     coordinator = make_user("coordinator", name="Chris Coordinator")
     actions_service.set_current_quarter(None, Q)
-    a2 = _action("A2")
+    a2 = action("A2")
     actions_service.save_update(lead, a2, police, Q, version=0, status=Status.GREEN,
                                 commentary="Steering group met twice.", mitigation="", sub_statuses={}, submit=True)
     db.session.commit()

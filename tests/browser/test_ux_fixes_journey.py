@@ -4,21 +4,16 @@ the dashboard heading, the audit table's width, and the phone layout."""
 import re
 
 from playwright.sync_api import expect
-from sqlalchemy import select
 
 from app.actions import service as actions_service
-from app.actions.models import Action
 from app.actions.rollup import Status
 from app.extensions import db
 from app.quarters import Quarter
 from tests.browser.conftest import browser_login, check_axe
+from tests.helpers import action as find_action
 
 Q = Quarter(2019, 1)
 PHONE = {"width": 320, "height": 640}  # the narrowest phone WCAG reflow asks for
-
-
-def _action(code: str) -> Action:
-    return db.session.scalar(select(Action).where(Action.code == code, Action.plan_year == 2018))
 
 
 def _no_sideways_scroll(page) -> None:
@@ -38,7 +33,7 @@ def _inside_viewport(page, locator) -> None:
 def test_lead_saves_a_draft_then_submits_without_reloading(page, live_server, make_user, agency_named_live):
     police = agency_named_live("Metropolitan Police Service")
     lead = make_user("lead", police, name="Pat Police")
-    action = _action("A2")
+    action = find_action("A2")
     browser_login(page, live_server, lead)
     page.goto(f"{live_server}/actions/{action.id}/updates/{police.id}/{Q.slug}")
     page.get_by_label("Green").check()
@@ -57,7 +52,7 @@ def test_lead_saves_a_draft_then_submits_without_reloading(page, live_server, ma
 def test_review_state_row_follows_the_decision(page, live_server, make_user, agency_named_live):
     police = agency_named_live("Metropolitan Police Service")
     lead = make_user("lead", police)
-    upd = actions_service.save_update(lead, _action("A2"), police, Q, version=0, status=Status.GREEN,
+    upd = actions_service.save_update(lead, find_action("A2"), police, Q, version=0, status=Status.GREEN,
                                       commentary="On track.", mitigation="", sub_statuses={}, submit=True)
     db.session.commit()
     browser_login(page, live_server, make_user("coordinator"))
@@ -85,7 +80,7 @@ def test_audit_table_fits_the_page(page, live_server, make_user, agency_named_li
     police = agency_named_live("Metropolitan Police Service")
     long_email = "a.very.long.email.address.for.testing.widths@metropolitan-police.example.org"
     lead = make_user("lead", police, email=long_email)
-    actions_service.save_update(lead, _action("A2"), police, Q, version=0, status=Status.AMBER,
+    actions_service.save_update(lead, find_action("A2"), police, Q, version=0, status=Status.AMBER,
                                 commentary="x" * 300, mitigation="Averyveryverylongwordwithoutanyspaces" * 4,
                                 sub_statuses={}, submit=True)
     db.session.commit()
@@ -103,7 +98,7 @@ def test_on_a_phone_the_dashboard_status_and_last_quarter_need_no_sideways_scrol
         page, live_server, make_user, agency_named_live):
     police = agency_named_live("Metropolitan Police Service")
     lead = make_user("lead", police)
-    action = _action("B1")  # joint lead with the police, long sub-actions
+    action = find_action("B1")  # joint lead with the police, long sub-actions
     # leads paste links to their evidence: a long unbroken address must wrap, not widen the page
     link = "https://www.havering.gov.uk/downloads/file/1234/vawg-partnership-training-evaluation-report-2018-19.pdf"
     for quarter in (Quarter(2018, 4), Q):
@@ -135,7 +130,7 @@ def test_save_that_meets_a_lock_keeps_the_typed_text(page, live_server, make_use
     police = agency_named_live("Metropolitan Police Service")
     lead = make_user("lead", police)
     coordinator = make_user("coordinator")
-    action = _action("A2")
+    action = find_action("A2")
     browser_login(page, live_server, lead)
     page.goto(f"{live_server}/actions/{action.id}/updates/{police.id}/{Q.slug}")
     page.get_by_label("Green").check()

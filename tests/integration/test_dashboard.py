@@ -1,12 +1,13 @@
 """The Strategic Group's dashboard: counts, movement, overdue, filters, and no query per row."""
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.actions import service
 from app.actions.models import Action, Update
 from app.actions.rollup import Status
 from app.extensions import db
 from app.quarters import Quarter
+from tests.helpers import count_queries
 
 
 def submit(action_code: str, agency, quarter: Quarter, status: str):
@@ -60,18 +61,9 @@ def test_dashboard_queries_do_not_grow_with_the_number_of_updates(login, agency_
     q = Quarter(2019, 1)
 
     def queries() -> int:
-        count = 0
-
-        def on_execute(*_args):
-            nonlocal count
-            count += 1
-
-        event.listen(db.engine, "before_cursor_execute", on_execute)
-        try:
+        with count_queries() as statements:
             assert client.get(f"/dashboard?quarter={q.slug}").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", on_execute)
-        return count
+        return len(statements)
 
     baseline = queries()
     for action in service.actions_for(q):

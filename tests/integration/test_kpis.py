@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 import yaml
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
 from app.database import utcnow
@@ -16,6 +16,7 @@ from app.kpis.scoring import Rag
 from app.kpis.seed import INDICATORS_FILE, load_indicators
 from app.quarters import Quarter
 from tests.conftest import post_form
+from tests.helpers import count_queries
 
 Q = Quarter(2019, 1)
 URL = "/indicators/{code}/values/{slug}"
@@ -455,21 +456,6 @@ def test_chart_is_an_svg_with_its_own_narrow_csp(app, login):
     )
 
 
-def _count_queries(fn) -> int:
-    count = 0
-
-    def before(*_args, **_kwargs):
-        nonlocal count
-        count += 1
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        fn()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
-    return count
-
-
 def _more_indicators(n: int, agency_id: int) -> None:
     for i in range(n):
         code = f"XX{i:02d}"
@@ -501,7 +487,12 @@ def test_pages_load_in_a_constant_number_of_queries(login, agency_named):
     urls = ["/indicators?quarter=2019-20-Q1", "/my-indicators?quarter=2019-20-Q1"]
 
     def measure() -> list[int]:
-        return [_count_queries(lambda u=u: client.get(u)) for u in urls]
+        counts = []
+        for url in urls:
+            with count_queries() as statements:
+                client.get(url)
+            counts.append(len(statements))
+        return counts
 
     _more_indicators(3, police.id)
     before = measure()

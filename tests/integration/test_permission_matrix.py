@@ -5,27 +5,17 @@ and the routes from the url_map, so a new route is covered (or fails as unclassi
 """
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.actions.models import Action
-from app.audit.models import AuditEvent
 from app.cycle import service as cycle_service
 from app.extensions import db
 from app.permissions import OWN_AGENCY
 from app.quarters import Quarter
 from app.refresh import service as refresh_service
 from tests.conftest import csrf_token
+from tests.helpers import action, audit_count
 from tests.integration.route_table import FORM_PAGES, form_on, routes, rule_for, world
-
-
-def audit_count() -> int:
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(AuditEvent))
-
-
-def _action(code):
-    return db.session.scalar(select(Action).where(Action.code == code))
-
 
 Q4_2018 = Quarter(2018, 4)
 ROLES = ("admin", "coordinator", "lead", "other_lead", "viewer", "anonymous")
@@ -101,7 +91,7 @@ def test_every_write_route_as_every_role(app, login, make_user, agency_named, ch
 def test_coordinator_cannot_update_an_action_their_agency_does_not_lead(login, agency_named):
     police = agency_named("Metropolitan Police Service")
     client = login("coordinator", agency_named("Community Safety Partnership"))
-    a2 = _action("A2")
+    a2 = action("A2")
     before = audit_count()
     r = client.post(f"/actions/{a2.id}/updates/{police.id}/2019-20-Q1",
                     data={"status": "green", "commentary": "x", "version": "0", "submit_update": "1",
@@ -112,7 +102,7 @@ def test_coordinator_cannot_update_an_action_their_agency_does_not_lead(login, a
 def test_lead_cannot_even_open_another_agencys_form(login, agency_named):
     police = agency_named("Metropolitan Police Service")
     client = login("lead", agency_named("Victim Support"))
-    assert client.get(f"/actions/{_action('A2').id}/updates/{police.id}/2019-20-Q1").status_code == 403
+    assert client.get(f"/actions/{action('A2').id}/updates/{police.id}/2019-20-Q1").status_code == 403
 
 
 @pytest.mark.parametrize("role, path, status", [
@@ -128,7 +118,7 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(login, agency_na
     csp = agency_named("Community Safety Partnership")
     client = login("lead", csp)
     before = audit_count()
-    r = client.post(f"/actions/{_action('A1').id}/updates/{csp.id}/2019-20-Q1",
+    r = client.post(f"/actions/{action('A1').id}/updates/{csp.id}/2019-20-Q1",
                     data={"status": "green", "commentary": "x", "version": "0", "submit_update": "1"})
     assert r.status_code == 400 and "Your form has expired" in r.get_data(as_text=True)
     assert audit_count() == before
@@ -138,7 +128,7 @@ def test_htmx_post_with_the_token_in_the_header_is_accepted(login, agency_named)
     csp = agency_named("Community Safety Partnership")
     client = login("lead", csp)
     token = csrf_token(client, "/dashboard")
-    r = client.post(f"/actions/{_action('A1').id}/updates/{csp.id}/2019-20-Q1",
+    r = client.post(f"/actions/{action('A1').id}/updates/{csp.id}/2019-20-Q1",
                     data={"status": "green", "commentary": "x", "version": "0", "save_draft": "1"},
                     headers={"HX-Request": "true", "X-CSRFToken": token})
     assert r.status_code == 200 and "Draft of the update on A1 saved" in r.get_data(as_text=True)

@@ -3,12 +3,13 @@ to the carried-forward action (dashboard, My actions, tracker, report), old link
 refresh lets the coordinator give overdue carried-forward actions a new timescale in the same step."""
 
 import re
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
 
 from app.actions import service as actions_service
-from app.actions.models import Action, SubActionStatus, Update
+from app.actions.models import SubActionStatus, Update
 from app.actions.rollup import Status
 from app.audit.models import AuditEvent
 from app.cycle import service as cycle_service
@@ -16,6 +17,7 @@ from app.extensions import db
 from app.quarters import Quarter
 from app.refresh import service
 from app.reports import service as report_service
+from tests import helpers
 from tests.conftest import csrf_token
 
 Q3_2018 = Quarter(2018, 3)
@@ -23,9 +25,7 @@ Q4_2018 = Quarter(2018, 4)
 Q1_2019 = Quarter(2019, 1)
 
 
-def action(code: str, year: int) -> Action:
-    db.session.expire_all()
-    return db.session.scalar(select(Action).where(Action.code == code, Action.plan_year == year))
+action = partial(helpers.action, fresh=True)  # each look-up reads what the last request committed
 
 
 def post(client, url, data, **kwargs):

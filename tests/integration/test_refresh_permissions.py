@@ -6,24 +6,15 @@ from sqlalchemy import func, select
 from app.actions import service as actions_service
 from app.actions.models import Action
 from app.actions.rollup import Status
-from app.audit.models import AuditEvent
 from app.cycle import service as cycle_service
 from app.extensions import db
 from app.quarters import Quarter
 from app.refresh import service
 from tests.conftest import csrf_token
+from tests.helpers import action, audit_count
 
 ROLES = ["admin", "coordinator", "lead", "other_lead", "viewer", "anonymous"]
 ALLOWED = {"admin", "coordinator"}
-
-
-def audit_count() -> int:
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(AuditEvent))
-
-
-def _action(code, year=2019):
-    return db.session.scalar(select(Action).where(Action.code == code, Action.plan_year == year))
 
 
 def _prepare(make_user, refresh: bool):
@@ -41,7 +32,7 @@ def _prepare(make_user, refresh: bool):
 
 
 def _a3_form():
-    a3 = _action("A3")
+    a3 = action("A3", 2019)
     return {"title": "Changed", "timescale": "March 2020", "leads": [str(a3.leads[0].agency_id)],
             "version": str(a3.version)}
 
@@ -50,12 +41,12 @@ def _a3_form():
 # leading an action gives no right to change the plan.
 WRITE_ROUTES = {
     "run the refresh": (False, lambda: ("/plan/refresh/2019-20", {"confirm": "Refresh the plan"})),
-    "edit an action": (True, lambda: (f"/plan/actions/{_action('A3').id}/edit", _a3_form())),
-    "retire an action": (True, lambda: (f"/plan/actions/{_action('A3').id}/retire",
-                                        {"reason": "Done elsewhere", "version": str(_action('A3').version)})),
+    "edit an action": (True, lambda: (f"/plan/actions/{action('A3', 2019).id}/edit", _a3_form())),
+    "retire an action": (True, lambda: (f"/plan/actions/{action('A3', 2019).id}/retire",
+                                        {"reason": "Done elsewhere", "version": str(action('A3', 2019).version)})),
     "add an action": (True, lambda: ("/plan/2019-20/actions/new",
                                       {"objective": "A", "code": "A40", "title": "New", "version": "0",
-                                       "leads": [str(_action('A3').leads[0].agency_id)]})),
+                                       "leads": [str(action('A3', 2019).leads[0].agency_id)]})),
 }
 
 

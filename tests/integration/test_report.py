@@ -4,7 +4,7 @@ import html
 import re
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.actions import service as actions_service
 from app.actions.rollup import Status
@@ -13,6 +13,7 @@ from app.extensions import db
 from app.kpis import service as kpi_service
 from app.quarters import Quarter
 from app.reports import service
+from tests.helpers import count_queries
 from tests.integration.report_helpers import Q4_2018, load_demo_data, set_value
 
 URL = f"/reports/{Q4_2018.slug}"
@@ -132,14 +133,7 @@ def test_a_locked_quarter_always_reproduces_the_same_figures(demo, make_user, au
 
 
 def test_the_report_is_gathered_in_a_constant_number_of_queries(demo, app):
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with count_queries() as statements:
         service.report(Q3, "published")  # creates the quarter's reporting period on first sight
         db.session.commit()
         db.session.expire_all()
@@ -155,8 +149,6 @@ def test_the_report_is_gathered_in_a_constant_number_of_queries(demo, app):
         service.report(Q3, "published")
         assert len(statements) == first
         assert first <= 30, first
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def test_indicator_table_matches_the_kpi_service(demo):

@@ -5,7 +5,6 @@ import pytest
 from sqlalchemy import event, func, select
 
 from app.actions import service as actions_service
-from app.actions.models import Action
 from app.actions.rollup import Status
 from app.audit.models import AuditEvent
 from app.cycle import service as cycle_service
@@ -15,6 +14,7 @@ from app.kpis import service as kpi_service
 from app.kpis.models import Indicator
 from app.quarters import Quarter
 from tests.conftest import csrf_token
+from tests.helpers import action
 
 Q = Quarter(2019, 1)
 
@@ -41,16 +41,12 @@ def failing_audit(app):
     event.remove(AuditEvent, "before_insert", explode)
 
 
-def _action(code: str, year: int = 2018) -> Action:
-    return db.session.scalar(select(Action).where(Action.code == code, Action.plan_year == year))
-
-
 def _indicator(code: str) -> Indicator:
     return db.session.scalar(select(Indicator).where(Indicator.code == code))
 
 
 def _update(user, code="A1", submit=True, quarter=Q):
-    act = _action(code)
+    act = action(code)
     agency = user.agency
     found = actions_service.find_update(act, agency.id, quarter)
     upd = actions_service.save_update(user, act, agency, quarter, version=found.version if found else 0,
@@ -89,11 +85,11 @@ def _refreshed(ctx):
 WRITES = {
     "first save of an update": (
         "csp_lead", None,
-        lambda c: ("POST", f"/actions/{_action('A1').id}/updates/{c['csp'].id}/{Q.slug}",
+        lambda c: ("POST", f"/actions/{action('A1').id}/updates/{c['csp'].id}/{Q.slug}",
                    {"status": "green", "commentary": "x", "mitigation": "", "version": "0", "save_draft": "1"})),
     "second save of an update": (
         "csp_lead", lambda c: _update(c["csp_lead"], submit=False),
-        lambda c: ("POST", f"/actions/{_action('A1').id}/updates/{c['csp'].id}/{Q.slug}",
+        lambda c: ("POST", f"/actions/{action('A1').id}/updates/{c['csp'].id}/{Q.slug}",
                    {"status": "amber", "commentary": "y", "mitigation": "z", "version": "1",
                     "submit_update": "1"})),
     "first value of an indicator": (
@@ -150,8 +146,8 @@ WRITES = {
         lambda c: ("POST", "/plan/refresh/2019-20", {"confirm": "Refresh the plan"})),
     "an action of the refreshed plan": (
         "coordinator", _refreshed,
-        lambda c: ("POST", f"/plan/actions/{_action('A3', 2019).id}/retire",
-                   {"reason": "Done elsewhere", "version": str(_action("A3", 2019).version)})),
+        lambda c: ("POST", f"/plan/actions/{action('A3', 2019).id}/retire",
+                   {"reason": "Done elsewhere", "version": str(action("A3", 2019).version)})),
     "a partnership pack": (
         "coordinator", None, lambda c: ("GET", f"/reports/{Q.slug}/pack.xlsx?audience=partnership", None)),
 }

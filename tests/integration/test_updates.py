@@ -5,16 +5,14 @@ from sqlalchemy import select
 
 from app.actions import service
 from app.actions.models import Action, Update
+from app.actions.rollup import Status
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.quarters import Quarter
 from tests.conftest import post_form
+from tests.helpers import action, audit_count
 
 Q = Quarter(2019, 1)
-
-
-def action(code: str) -> Action:
-    return db.session.scalar(select(Action).where(Action.code == code))
 
 
 def url(act: Action, agency, quarter: str = Q.slug) -> str:
@@ -82,6 +80,36 @@ def test_bad_input_is_refused_with_a_message_and_nothing_saved(police_lead, poli
     assert f'id="{field}-error"' in body or field == "version"
     assert "There is a problem" in body
     assert updates() == []
+
+
+@pytest.mark.parametrize("status, mitigation, submit, refused", [
+    (Status.AMBER, "", True, True),
+    (Status.RED, "   ", True, True),
+    (Status.AMBER, "", False, False),  # a draft may be incomplete
+    (Status.RED, "Escalated to the board", True, False),
+    (Status.GREEN, "", True, False),
+    (Status.COMPLETE, "", True, False),
+])
+def test_the_service_itself_refuses_amber_or_red_without_mitigation(make_user, police, status, mitigation, submit,
+                                                                    refused):
+    lead = make_user("lead", police)
+    before = audit_count()
+
+    def save():
+        return service.save_update(lead, action("A2"), police, Q, version=0, status=status, commentary="Slipping",
+                                   mitigation=mitigation, sub_statuses={}, submit=submit)
+
+    if refused:
+        with pytest.raises(service.UpdateError) as refusal:
+            save()
+        assert str(refusal.value) == "Enter the mitigation and next steps for an Amber or Red status"  # as the form
+        db.session.rollback()
+        assert updates() == [] and audit_count() == before
+    else:
+        saved = save()
+        db.session.commit()
+        assert [(u.id, u.status, u.state) for u in updates()] == [
+            (saved.id, status.value, "submitted" if submit else "draft")]
 
 
 @pytest.mark.parametrize("path", [

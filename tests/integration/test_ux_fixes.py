@@ -14,13 +14,10 @@ from app.kpis import service as kpis_service
 from app.kpis.models import Indicator
 from app.quarters import Quarter
 from tests.conftest import csrf_token, post_form
+from tests.helpers import action
 
 Q = Quarter(2019, 1)
 HTMX = {"HX-Request": "true"}
-
-
-def action(code: str) -> Action:
-    return db.session.scalar(select(Action).where(Action.code == code, Action.plan_year == 2018))
 
 
 def update_url(act: Action, agency, quarter: Quarter = Q) -> str:

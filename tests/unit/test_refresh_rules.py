@@ -3,7 +3,7 @@ and how a year is written."""
 
 import pytest
 
-from app.refresh.rules import Outcome, outcome_for, parse_financial_year, plan_refresh, refusal
+from app.refresh.rules import Outcome, outcome_for, parse_financial_year, refusal
 
 
 @pytest.mark.parametrize("status, retired, expected", [
@@ -21,20 +21,6 @@ from app.refresh.rules import Outcome, outcome_for, parse_financial_year, plan_r
 ])
 def test_outcome_for(status, retired, expected):
     assert outcome_for(status, retired) is expected
-
-
-def test_plan_refresh_sorts_in_the_order_given():
-    plan = plan_refresh([("A1", "complete", False), ("A2", "amber", False), ("A3", None, False),
-                         ("B1", "complete", False), ("B2", "green", True)])
-    assert plan.closed == ["A1", "B1"]
-    assert plan.carried_forward == ["A2", "A3"]
-    assert plan.retired == ["B2"]
-    assert plan.outcome_of("A3") is Outcome.CARRIED_FORWARD and plan.outcome_of("Z9") is None
-
-
-def test_plan_refresh_of_nothing():
-    plan = plan_refresh([])
-    assert (plan.closed, plan.carried_forward, plan.retired) == ([], [], [])
 
 
 @pytest.mark.parametrize("text, year", [

@@ -1,0 +1,48 @@
+"""Small helpers shared by the test modules: look up seeded rows, count audit events, count queries.
+
+Plain functions rather than fixtures because tests call them many times with arguments; the factories
+that need the app (make_user, agency_named, login) are fixtures in tests/conftest.py.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event, func, select
+
+from app.actions.models import Action
+from app.audit.models import AuditEvent
+from app.extensions import db
+
+
+def action(code: str, year: int = 2018, *, fresh: bool = False) -> Action:
+    """The seeded action `code` of plan year `year` (the seed's plan is 2018/19; a refresh adds 2019/20).
+
+    `fresh` first expires the session, so what the last request committed is read again.
+    """
+    if fresh:
+        db.session.expire_all()
+    return db.session.scalar(select(Action).where(Action.code == code, Action.plan_year == year))
+
+
+def audit_count() -> int:
+    """How many audit events exist, read afresh: a refused write must leave this unchanged."""
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(AuditEvent))
+
+
+@contextmanager
+def count_queries() -> Iterator[list[str]]:
+    """Collect the SQL statements run inside the `with` block; the list's length is the query count.
+
+    The list may be cleared inside the block to start counting again.
+    """
+    statements: list[str] = []
+
+    def listen(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
