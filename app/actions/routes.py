@@ -1,5 +1,8 @@
 """Views of the actions feature: thin — load, check, validate, call the service, commit once."""
 
+import sys
+from urllib.parse import urlencode
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -8,6 +11,7 @@ from app.actions import service
 from app.actions.forms import DashboardFilterForm, update_form_for
 from app.actions.models import Action
 from app.actions.rollup import STATUS_ORDER, Status
+from app.audit import paging
 from app.auth import service as auth_service
 from app.auth.models import Agency, Role
 from app.cycle import service as cycle_service
@@ -160,7 +164,15 @@ def dashboard():
     agency_id = positive_int(form.agency.data)  # bounded: an id past 64 bits is no agency
     status_values = {s.value for s in STATUS_ORDER} | {"overdue"}
     status = form.status.data if form.status.data in status_values else None
-    board = service.dashboard(quarter, objective=objective, agency_id=agency_id, status=status)
+    # The page number's form is checked first, and its range once the rows matching the filters are counted.
+    page = paging.parse_page(request.args.get("page"), sys.maxsize)
+    if page is None:
+        abort(404)
+    board = service.dashboard(quarter, objective=objective, agency_id=agency_id, status=status, page=page,
+                              per_page=service.DASHBOARD_PAGE_SIZE)
+    last = paging.last_page(board.total, service.DASHBOARD_PAGE_SIZE)
+    if page > last:
+        abort(404)
     from app.kpis import service as kpi_service
 
     missing_values = (kpi_service.missing_values(quarter) if current_user.has_role(Role.COORDINATOR, Role.ADMIN)
@@ -171,7 +183,31 @@ def dashboard():
         filtered=bool(objective or agency_id or status),
         missing_values=missing_values,
         as_fragment=wants_fragment(),
+        page_number=page, last=last, pagination=_pagination(page, last, "Pages of the actions list"),
     )
+
+
+def _pagination(page: int, last: int, label: str) -> dict:
+    """GOV.UK pagination for this listing; every link keeps the request's other parameters (the filters)."""
+
+    def href(number: int) -> str:
+        args = request.args.copy()
+        args.pop("page", None)
+        if number > 1:
+            args["page"] = str(number)
+        pairs = [(k, v) for k, v in args.items(multi=True)]
+        return request.path + ("?" + urlencode(pairs) if pairs else "")
+
+    pagination = {
+        "items": [{"ellipsis": True} if n is None else {"number": n, "href": href(n), "current": n == page}
+                  for n in paging.page_items(page, last)],
+        "landmarkLabel": label,
+    }
+    if page > 1:
+        pagination["previous"] = {"href": href(page - 1)}
+    if page < last:
+        pagination["next"] = {"href": href(page + 1)}
+    return pagination
 
 
 @bp.route("/actions/<int:action_id>")
