@@ -35,8 +35,17 @@ def _quarter_or_404(slug: str) -> Quarter:
 @roles(Role.LEAD, Role.COORDINATOR)
 def my_actions():
     quarter = service.current_quarter()
-    rows = service.my_actions(current_user.agency_id, quarter)
-    return render_template("actions/my_actions.html", quarter=quarter, rows=rows)
+    page = paging.parse_page(request.args.get("page"), sys.maxsize)  # its range is checked once counted
+    if page is None:
+        abort(404)
+    rows, total = service.my_actions_page(current_user.agency_id, quarter, page,
+                                          per_page=service.MY_ACTIONS_PAGE_SIZE)
+    last = paging.last_page(total, service.MY_ACTIONS_PAGE_SIZE)
+    if page > last:
+        abort(404)
+    return render_template("actions/my_actions.html", quarter=quarter, rows=rows, total=total,
+                           page_number=page, last=last,
+                           pagination=_pagination(page, last, "Pages of your actions"))
 
 
 @bp.route("/actions/<int:action_id>/updates/<int:agency_id>/<quarter_slug>", methods=["GET", "POST"])

@@ -96,6 +96,10 @@ def actions_for(quarter: Quarter, *, agency_id: int | None = None, lean: bool = 
 
     `lean` leaves out the sub-actions (LEAN_ACTION), for lists that show only the action itself.
     """
+    return list(db.session.scalars(_actions_query(quarter, agency_id=agency_id, lean=lean)))
+
+
+def _actions_query(quarter: Quarter, *, agency_id: int | None = None, lean: bool = False):
     query = (
         select(Action)
         .options(*(LEAN_ACTION if lean else ()))
@@ -106,7 +110,7 @@ def actions_for(quarter: Quarter, *, agency_id: int | None = None, lean: bool = 
     )
     if agency_id is not None:
         query = query.where(Action.id.in_(select(ActionLead.action_id).where(ActionLead.agency_id == agency_id)))
-    return list(db.session.scalars(query))
+    return query
 
 
 def action_by_code(quarter: Quarter, code: str) -> Action | None:
@@ -301,6 +305,23 @@ def my_actions(agency_id: int, quarter: Quarter) -> list[MyActionRow]:
         MyActionRow(a, next((u for u in updates.get(a.id, []) if u.agency_id == agency_id), None))
         for a in actions
     ]
+
+
+MY_ACTIONS_PAGE_SIZE = 50  # actions listed per page of "My actions"
+
+
+def my_actions_page(agency_id: int, quarter: Quarter, page: int, per_page: int = MY_ACTIONS_PAGE_SIZE
+                    ) -> tuple[list[MyActionRow], int]:
+    """One page of `my_actions`, and how many actions the agency leads in all; the same queries at any size."""
+    query = _actions_query(quarter, agency_id=agency_id, lean=True)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    actions = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    updates = updates_in(quarter, [a.id for a in actions], lean=True)
+    rows = [
+        MyActionRow(a, next((u for u in updates.get(a.id, []) if u.agency_id == agency_id), None))
+        for a in actions
+    ]
+    return rows, total
 
 
 # --- the Strategic Group's dashboard --------------------------------------------------------

@@ -91,3 +91,21 @@ def test_counts_from_rows_equal_the_roll_up_of_the_actions_themselves(app, agenc
     assert board.counts[Status.NO_UPDATE] == len(codes) - 13
     action = service.action_by_code(Q, codes[13])
     assert next(r for r in rows if r.action.id == action.id).status is Status.RED
+
+
+def test_my_actions_pages_through_the_agency_s_actions(login, agency_named, monkeypatch):
+    monkeypatch.setattr(service, "MY_ACTIONS_PAGE_SIZE", 2)
+    police = agency_named("Metropolitan Police Service")
+    client = login("lead", agency=police)
+    quarter = service.current_quarter()
+    led = [a for a in service.actions_for(quarter, agency_id=police.id)]
+    assert len(led) > 4
+    last = -(-len(led) // 2)
+    seen = []
+    for number in range(1, last + 1):
+        body = client.get(f"/my-actions?page={number}").get_data(as_text=True)
+        assert f"{len(led)} actions led by" in body and f"(page {number} of {last})" in body
+        seen += re.findall(r"/actions/(\d+)/updates/", body)
+    assert [int(i) for i in seen] == [a.id for a in led]
+    assert client.get(f"/my-actions?page={last + 1}").status_code == 404
+    assert client.get("/my-actions?page=x").status_code == 404
