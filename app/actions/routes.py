@@ -1,7 +1,6 @@
 """Views of the actions feature: thin — load, check, validate, call the service, commit once."""
 
 import sys
-from urllib.parse import urlencode
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -19,7 +18,7 @@ from app.errors import ConflictError, QuarterLockedError
 from app.extensions import db
 from app.permissions import can_see_return, can_write_action_update, require, roles, signed_in
 from app.quarters import Quarter, QuarterError
-from app.web import get_or_404, positive_int, render_page_or_fragment, wants_fragment
+from app.web import get_or_404, pagination_links, positive_int, render_page_or_fragment, wants_fragment
 
 bp = Blueprint("actions", __name__)
 
@@ -45,7 +44,7 @@ def my_actions():
         abort(404)
     return render_template("actions/my_actions.html", quarter=quarter, rows=rows, total=total,
                            page_number=page, last=last,
-                           pagination=_pagination(page, last, "Pages of your actions"))
+                           pagination=pagination_links(page, last, "Pages of your actions"))
 
 
 @bp.route("/actions/<int:action_id>/updates/<int:agency_id>/<quarter_slug>", methods=["GET", "POST"])
@@ -192,31 +191,9 @@ def dashboard():
         filtered=bool(objective or agency_id or status),
         missing_values=missing_values,
         as_fragment=wants_fragment(),
-        page_number=page, last=last, pagination=_pagination(page, last, "Pages of the actions list"),
+        page_number=page, last=last, pagination=pagination_links(page, last, "Pages of the actions list"),
     )
 
-
-def _pagination(page: int, last: int, label: str) -> dict:
-    """GOV.UK pagination for this listing; every link keeps the request's other parameters (the filters)."""
-
-    def href(number: int) -> str:
-        args = request.args.copy()
-        args.pop("page", None)
-        if number > 1:
-            args["page"] = str(number)
-        pairs = [(k, v) for k, v in args.items(multi=True)]
-        return request.path + ("?" + urlencode(pairs) if pairs else "")
-
-    pagination = {
-        "items": [{"ellipsis": True} if n is None else {"number": n, "href": href(n), "current": n == page}
-                  for n in paging.page_items(page, last)],
-        "landmarkLabel": label,
-    }
-    if page > 1:
-        pagination["previous"] = {"href": href(page - 1)}
-    if page < last:
-        pagination["next"] = {"href": href(page + 1)}
-    return pagination
 
 
 @bp.route("/actions/<int:action_id>")

@@ -435,6 +435,26 @@ def catalogue(
     return rows
 
 
+CATALOGUE_PAGE_SIZE = 50  # indicators listed per page of the catalogue
+
+
+def catalogue_page(
+    quarter: Quarter, page: int, *, objective: str | None = None, agency_id: int | None = None,
+    rag: str | None = None, per_page: int = CATALOGUE_PAGE_SIZE,
+) -> tuple[list[CatalogueRow], int]:
+    """One page of `catalogue`, and how many rows match in all.
+
+    Without a rating filter only the page's indicators are assessed, so the cost is one page's
+    whatever the size of the catalogue; a rating filter needs every indicator assessed first.
+    """
+    found = indicators(objective, agency_id)
+    window = slice((page - 1) * per_page, page * per_page)
+    if rag:
+        rows = [r for r in _rows(found, quarter, exact=False) if r.rag.value == rag]
+        return rows[window], len(rows)
+    return _rows(found[window], quarter, exact=False), len(found)
+
+
 def entry_rows(agency_id: int, quarter: Quarter) -> list[CatalogueRow]:
     """The indicators `agency_id` owns that report in `quarter`, each assessed for exactly that quarter."""
     found = [i for i in indicators(agency_id=agency_id) if i.takes_value_in(quarter)]

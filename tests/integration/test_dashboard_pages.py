@@ -109,3 +109,29 @@ def test_my_actions_pages_through_the_agency_s_actions(login, agency_named, monk
     assert [int(i) for i in seen] == [a.id for a in led]
     assert client.get(f"/my-actions?page={last + 1}").status_code == 404
     assert client.get("/my-actions?page=x").status_code == 404
+
+
+def test_the_catalogue_pages_through_the_indicators_keeping_the_filters(login, monkeypatch):
+    from app.kpis import service as kpi_service
+
+    monkeypatch.setattr(kpi_service, "CATALOGUE_PAGE_SIZE", 5)
+    client = login("viewer")
+    everything = [r.indicator.code for r in kpi_service.catalogue(Q)]
+    last = -(-len(everything) // 5)
+    assert last > 2
+    seen = []
+    for number in range(1, last + 1):
+        body = client.get(f"/indicators?quarter={Q.slug}&page={number}").get_data(as_text=True)
+        assert f"{len(everything)} indicators (page {number} of {last})" in body
+        seen += re.findall(r'href="/indicators/([A-Z0-9-]+)[?"]', body)
+    assert seen == everything
+    # A rating filter holds across pages: every row on page 2 has the rating asked for.
+    rated = [r.indicator.code for r in kpi_service.catalogue(Q, rag="no_rating")]
+    assert len(rated) > 5
+    body = client.get(f"/indicators?quarter={Q.slug}&rag=no_rating").get_data(as_text=True)
+    nxt = re.search(r'<a class="govuk-link govuk-pagination__link" href="([^"]+)" rel="next"', body)
+    href = nxt.group(1).replace("&amp;", "&")
+    assert "rag=no_rating" in href and "page=2" in href
+    page_two = client.get(href).get_data(as_text=True)
+    assert re.findall(r'href="/indicators/([A-Z0-9-]+)[?"]', page_two)[:5] == rated[5:10]
+    assert client.get(f"/indicators?quarter={Q.slug}&page={last + 1}").status_code == 404
