@@ -8,6 +8,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -136,6 +137,7 @@ class Update(db.Model):
             "status IS NULL OR status IN ('complete', 'green', 'amber', 'red')", name="status_known"
         ),
         CheckConstraint("state IN ('draft', 'submitted', 'accepted')", name="state_known"),
+        Index("ix_action_update_year_quarter", "year", "quarter"),  # one quarter's updates (0006)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,8 +7,9 @@ them commits once, so one request is one transaction.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cmp_to_key
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, subqueryload
 
@@ -368,6 +369,29 @@ def _submitted_statuses(quarter: Quarter) -> dict[int, list[Status]]:
     return grouped
 
 
+# The roll-up's order of severity, least first, read from the pure rule itself (app.actions.rollup) so the
+# two cannot drift apart; as SQL, the worst submitted status is then the largest rank.
+_BY_SEVERITY = sorted(
+    (s for s in Status if s is not Status.NO_UPDATE),
+    key=cmp_to_key(lambda a, b: 0 if a is b else 1 if partnership_status([a, b]) is a else -1),
+)
+_SEVERITY_SQL = case({s.value: rank for rank, s in enumerate(_BY_SEVERITY)}, value=Update.status)
+
+
+def _partnership_statuses(quarter: Quarter) -> dict[int, Status]:
+    """Each action's partnership status for `quarter` (the worst submitted), rolled up in SQL by GROUP BY.
+
+    Actions nothing was submitted on are absent: their status is No update.
+    """
+    rows = db.session.execute(
+        select(Update.action_id, func.max(_SEVERITY_SQL)).where(
+            Update.year == quarter.year, Update.quarter == quarter.number,
+            Update.state.in_(("submitted", "accepted")), Update.status.is_not(None))
+        .group_by(Update.action_id)
+    )
+    return {action_id: _BY_SEVERITY[rank] for action_id, rank in rows}
+
+
 def partnership_rows(quarter: Quarter) -> list[DashboardRow]:
     """Every action in force for `quarter` with its partnership status, in a fixed number of queries.
 
@@ -405,14 +429,14 @@ class _Standing:
 
 
 def _standings(quarter: Quarter) -> list[_Standing]:
-    """Every action in force for `quarter`, in plan order, rolled up from bare rows in three queries.
+    """Every action in force for `quarter`, in plan order, rolled up in SQL in three queries.
 
     Counts and filters over the whole plan need only ids, due dates and the submitted statuses of the
     quarter shown and the one before, never the actions and updates as objects (issue 11).
     """
     previous = quarter.previous()
-    current_statuses = _submitted_statuses(quarter)
-    previous_statuses = _submitted_statuses(previous)
+    current_statuses = _partnership_statuses(quarter)
+    previous_statuses = _partnership_statuses(previous)
     rows = db.session.execute(
         select(Action.id, Action.objective_id, Action.plan_year, Action.predecessor_id, Action.due_date)
         .join(Objective)
@@ -421,9 +445,9 @@ def _standings(quarter: Quarter) -> list[_Standing]:
     )
     found = []
     for action_id, objective_id, plan_year, predecessor_id, due_date in rows:
-        status = partnership_status(current_statuses.get(action_id, []))
+        status = current_statuses.get(action_id, Status.NO_UPDATE)
         prev_key = action_id if plan_year <= previous.year else predecessor_id
-        prev_status = partnership_status(previous_statuses.get(prev_key, []))
+        prev_status = previous_statuses.get(prev_key, Status.NO_UPDATE)
         found.append(_Standing(action_id, objective_id, status, prev_status, movement(prev_status, status),
                                # Judged at the end of the quarter viewed, so a past quarter reads as it did.
                                is_overdue(due_date, status, quarter.end)))
