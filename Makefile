@@ -61,3 +61,4 @@ lint: install-test
 
 bench: install-test
 	$(PY) bench/bench_disclosure.py
+	$(PY) bench/bench_scale.py

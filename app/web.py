@@ -1,10 +1,13 @@
-"""Small helpers shared by the views: fragment-or-page rendering and 404 loading."""
+"""Small helpers shared by the views: fragment-or-page rendering, 404 loading and page links."""
+
+from urllib.parse import urlencode
 
 from flask import abort, make_response, render_template, request
 from flask_htmx import HTMX
 from werkzeug.routing import IntegerConverter
 
 from app.actions import service as actions_service
+from app.audit import paging
 from app.extensions import db, htmx
 from app.quarters import Quarter, QuarterError
 
@@ -74,3 +77,27 @@ def refuse_control_characters_in_query() -> None:
     for values in request.args.listvalues():
         if any(not value.isprintable() for value in values):
             abort(400)
+
+
+def pagination_links(page: int, last: int, label: str) -> dict:
+    """GOV.UK pagination (govukPagination's params) for pages 1..`last`; each link keeps the request's
+    other parameters, so the filters hold on every page. Page 1 is the address without `page`."""
+
+    def href(number: int) -> str:
+        args = request.args.copy()
+        args.pop("page", None)
+        if number > 1:
+            args["page"] = str(number)
+        pairs = [(k, v) for k, v in args.items(multi=True)]
+        return request.path + ("?" + urlencode(pairs) if pairs else "")
+
+    pagination = {
+        "items": [{"ellipsis": True} if n is None else {"number": n, "href": href(n), "current": n == page}
+                  for n in paging.page_items(page, last)],
+        "landmarkLabel": label,
+    }
+    if page > 1:
+        pagination["previous"] = {"href": href(page - 1)}
+    if page < last:
+        pagination["next"] = {"href": href(page + 1)}
+    return pagination

@@ -8,6 +8,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -96,11 +97,13 @@ class Action(db.Model):
     retired_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     objective: Mapped[Objective] = relationship(lazy="joined")
+    # "subquery", not "selectin": selectin loads in chunks of 500 parents, so a plan of thousands of
+    # actions would cost a query per 500; a subquery load is one query whatever the size (issue 11).
     leads: Mapped[list[ActionLead]] = relationship(
-        order_by=ActionLead.position, cascade="all, delete-orphan", lazy="selectin"
+        order_by=ActionLead.position, cascade="all, delete-orphan", lazy="subquery"
     )
     sub_actions: Mapped[list["SubAction"]] = relationship(
-        order_by="SubAction.number", cascade="all, delete-orphan", lazy="selectin"
+        order_by="SubAction.number", cascade="all, delete-orphan", lazy="subquery"
     )
 
     @property
@@ -134,6 +137,7 @@ class Update(ReviewableReturn, db.Model):
             "status IS NULL OR status IN ('complete', 'green', 'amber', 'red')", name="status_known"
         ),
         CheckConstraint(f"state IN {RETURN_STATES}", name="state_known"),
+        Index("ix_action_update_year_quarter", "year", "quarter"),  # one quarter's updates (0006)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -157,7 +161,7 @@ class Update(ReviewableReturn, db.Model):
     updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id], lazy="joined")
     submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id], lazy="joined")
     sub_statuses: Mapped[list["SubActionStatus"]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
+        cascade="all, delete-orphan", lazy="subquery"  # one query whatever the number of updates
     )
 
     @property

@@ -1,5 +1,7 @@
 """Views of the actions feature: thin — load, check, validate, call the service, commit once."""
 
+import sys
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -8,6 +10,7 @@ from app.actions import service
 from app.actions.forms import DashboardFilterForm, update_form_for
 from app.actions.models import Action
 from app.actions.rollup import STATUS_ORDER, Status
+from app.audit import paging
 from app.auth import service as auth_service
 from app.auth.models import Agency
 from app.cycle import service as cycle_service
@@ -24,7 +27,7 @@ from app.permissions import (
     signed_in,
 )
 from app.quarters import Quarter
-from app.web import get_or_404, positive_int, quarter_or_404, render_page_or_fragment, wants_fragment
+from app.web import get_or_404, pagination_links, positive_int, quarter_or_404, render_page_or_fragment, wants_fragment
 
 bp = Blueprint("actions", __name__)
 
@@ -33,8 +36,17 @@ bp = Blueprint("actions", __name__)
 @roles(*RETURN_WRITERS)
 def my_actions():
     quarter = service.current_quarter()
-    rows = service.my_actions(current_user.agency_id, quarter)
-    return render_template("actions/my_actions.html", quarter=quarter, rows=rows)
+    page = paging.parse_page(request.args.get("page"), sys.maxsize)  # its range is checked once counted
+    if page is None:
+        abort(404)
+    rows, total = service.my_actions_page(current_user.agency_id, quarter, page,
+                                          per_page=service.MY_ACTIONS_PAGE_SIZE)
+    last = paging.last_page(total, service.MY_ACTIONS_PAGE_SIZE)
+    if page > last:
+        abort(404)
+    return render_template("actions/my_actions.html", quarter=quarter, rows=rows, total=total,
+                           page_number=page, last=last,
+                           pagination=pagination_links(page, last, "Pages of your actions"))
 
 
 @bp.route("/actions/<int:action_id>/updates/<int:agency_id>/<quarter_slug>", methods=["GET", "POST"])
@@ -162,7 +174,15 @@ def dashboard():
     agency_id = positive_int(form.agency.data)  # bounded: an id past 64 bits is no agency
     status_values = {s.value for s in STATUS_ORDER} | {"overdue"}
     status = form.status.data if form.status.data in status_values else None
-    board = service.dashboard(quarter, objective=objective, agency_id=agency_id, status=status)
+    # The page number's form is checked first, and its range once the rows matching the filters are counted.
+    page = paging.parse_page(request.args.get("page"), sys.maxsize)
+    if page is None:
+        abort(404)
+    board = service.dashboard(quarter, objective=objective, agency_id=agency_id, status=status, page=page,
+                              per_page=service.DASHBOARD_PAGE_SIZE)
+    last = paging.last_page(board.total, service.DASHBOARD_PAGE_SIZE)
+    if page > last:
+        abort(404)
     from app.kpis import service as kpi_service
 
     missing_values = (kpi_service.missing_values(quarter) if current_user.has_role(*STAFF)
@@ -173,7 +193,9 @@ def dashboard():
         filtered=bool(objective or agency_id or status),
         missing_values=missing_values,
         as_fragment=wants_fragment(),
+        page_number=page, last=last, pagination=pagination_links(page, last, "Pages of the actions list"),
     )
+
 
 
 @bp.route("/actions/<int:action_id>")

@@ -7,10 +7,11 @@ them commits once, so one request is one transaction.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cmp_to_key
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, subqueryload
 
 from app.actions.models import Action, ActionLead, Objective, Strategy, SubActionStatus, Update
 from app.actions.rollup import MITIGATION_NEEDED, Movement, Status, count_by_status, movement, partnership_status
@@ -85,10 +86,24 @@ def objectives() -> list[Objective]:
     return list(db.session.scalars(select(Objective).order_by(Objective.code)))
 
 
-def actions_for(quarter: Quarter, *, agency_id: int | None = None) -> list[Action]:
-    """The actions in force for `quarter`, in plan order, optionally only those `agency_id` leads."""
+# What a list of the whole plan does not show, so it is not loaded: at 100 times the plan these eager
+# loads turned tens of thousands of rows into objects nobody read (issue 11). Loaded on access if needed.
+LEAN_ACTION = (lazyload(Action.sub_actions),)
+LEAN_UPDATE = (lazyload(Update.sub_statuses), lazyload(Update.updated_by), lazyload(Update.submitted_by))
+
+
+def actions_for(quarter: Quarter, *, agency_id: int | None = None, lean: bool = False) -> list[Action]:
+    """The actions in force for `quarter`, in plan order, optionally only those `agency_id` leads.
+
+    `lean` leaves out the sub-actions (LEAN_ACTION), for lists that show only the action itself.
+    """
+    return list(db.session.scalars(_actions_query(quarter, agency_id=agency_id, lean=lean)))
+
+
+def _actions_query(quarter: Quarter, *, agency_id: int | None = None, lean: bool = False):
     query = (
         select(Action)
+        .options(*(LEAN_ACTION if lean else ()))
         .join(Objective)
         .where(Action.plan_year == plan_year_for(quarter))
         .where(Action.retired_at.is_(None))  # retired in the annual refresh's plan (app.refresh)
@@ -96,7 +111,7 @@ def actions_for(quarter: Quarter, *, agency_id: int | None = None) -> list[Actio
     )
     if agency_id is not None:
         query = query.where(Action.id.in_(select(ActionLead.action_id).where(ActionLead.agency_id == agency_id)))
-    return list(db.session.scalars(query))
+    return query
 
 
 def action_by_code(quarter: Quarter, code: str) -> Action | None:
@@ -133,12 +148,16 @@ def row_in_force(action: Action, quarter: Quarter) -> Action | None:
 
 # --- updates ----------------------------------------------------------------------------------
 
-def updates_in(quarter: Quarter, action_ids: list[int] | None = None) -> dict[int, list[Update]]:
-    """Every update filed for `quarter`, grouped by action id, in one query."""
+def updates_in(quarter: Quarter, action_ids: list[int] | None = None, *, lean: bool = False
+               ) -> dict[int, list[Update]]:
+    """Every update filed for `quarter`, grouped by action id, in one query (two unless `lean`).
+
+    `lean` leaves out the sub-action statuses and the authors (LEAN_UPDATE), for lists of returns.
+    """
     query = (
         select(Update)
         .where(Update.year == quarter.year, Update.quarter == quarter.number)
-        .options(selectinload(Update.sub_statuses))
+        .options(*(LEAN_UPDATE if lean else (subqueryload(Update.sub_statuses),)))
         .order_by(Update.action_id, Update.agency_id)
     )
     if action_ids is not None:
@@ -174,7 +193,7 @@ def history(action: Action) -> list[Update]:
     return list(db.session.scalars(
         select(Update)
         .where(Update.action_id.in_(lineage_ids(action)))
-        .options(selectinload(Update.sub_statuses))
+        .options(subqueryload(Update.sub_statuses))
         .order_by(Update.year.desc(), Update.quarter.desc(), Update.agency_id)
     ))
 
@@ -288,12 +307,29 @@ class MyActionRow:
 
 def my_actions(agency_id: int, quarter: Quarter) -> list[MyActionRow]:
     """The actions `agency_id` leads, each with that agency's update for `quarter` (or None)."""
-    actions = actions_for(quarter, agency_id=agency_id)
-    updates = updates_in(quarter, [a.id for a in actions])
+    actions = actions_for(quarter, agency_id=agency_id, lean=True)
+    updates = updates_in(quarter, [a.id for a in actions], lean=True)
     return [
         MyActionRow(a, next((u for u in updates.get(a.id, []) if u.agency_id == agency_id), None))
         for a in actions
     ]
+
+
+MY_ACTIONS_PAGE_SIZE = 50  # actions listed per page of "My actions"
+
+
+def my_actions_page(agency_id: int, quarter: Quarter, page: int, per_page: int = MY_ACTIONS_PAGE_SIZE
+                    ) -> tuple[list[MyActionRow], int]:
+    """One page of `my_actions`, and how many actions the agency leads in all; the same queries at any size."""
+    query = _actions_query(quarter, agency_id=agency_id, lean=True)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    actions = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    updates = updates_in(quarter, [a.id for a in actions], lean=True)
+    rows = [
+        MyActionRow(a, next((u for u in updates.get(a.id, []) if u.agency_id == agency_id), None))
+        for a in actions
+    ]
+    return rows, total
 
 
 # --- the Strategic Group's dashboard --------------------------------------------------------
@@ -321,26 +357,63 @@ class Dashboard:
     counts: dict[Status, int]
     counts_by_objective: list[tuple[Objective, dict[Status, int]]]
     movement_counts: dict[Movement, int] = field(default_factory=dict)
+    total: int | None = None  # rows matching the filters, on every page; None: all of them are in `rows`
 
 
 def _submitted(updates: list[Update]) -> list[Update]:
     return [u for u in updates if u.is_reported and u.status]
 
 
+def _submitted_statuses(quarter: Quarter) -> dict[int, list[Status]]:
+    """The statuses submitted (or accepted) for `quarter`, by action id: plain rows, no objects."""
+    grouped: dict[int, list[Status]] = defaultdict(list)
+    for action_id, status in db.session.execute(
+        select(Update.action_id, Update.status).where(
+            Update.year == quarter.year, Update.quarter == quarter.number,
+            Update.state.in_(("submitted", "accepted")), Update.status.is_not(None))
+    ):
+        grouped[action_id].append(Status(status))
+    return grouped
+
+
+# The roll-up's order of severity, least first, read from the pure rule itself (app.actions.rollup) so the
+# two cannot drift apart; as SQL, the worst submitted status is then the largest rank.
+_BY_SEVERITY = sorted(
+    (s for s in Status if s is not Status.NO_UPDATE),
+    key=cmp_to_key(lambda a, b: 0 if a is b else 1 if partnership_status([a, b]) is a else -1),
+)
+_SEVERITY_SQL = case({s.value: rank for rank, s in enumerate(_BY_SEVERITY)}, value=Update.status)
+
+
+def _partnership_statuses(quarter: Quarter) -> dict[int, Status]:
+    """Each action's partnership status for `quarter` (the worst submitted), rolled up in SQL by GROUP BY.
+
+    Actions nothing was submitted on are absent: their status is No update.
+    """
+    rows = db.session.execute(
+        select(Update.action_id, func.max(_SEVERITY_SQL)).where(
+            Update.year == quarter.year, Update.quarter == quarter.number,
+            Update.state.in_(("submitted", "accepted")), Update.status.is_not(None))
+        .group_by(Update.action_id)
+    )
+    return {action_id: _BY_SEVERITY[rank] for action_id, rank in rows}
+
+
 def partnership_rows(quarter: Quarter) -> list[DashboardRow]:
-    """Every action in force for `quarter` with its partnership status, in three queries whatever the size."""
-    actions = actions_for(quarter)
+    """Every action in force for `quarter` with its partnership status, in a fixed number of queries.
+
+    Only the quarter shown and the one before are read; the one before as bare statuses.
+    """
+    actions = actions_for(quarter, lean=True)
     previous = quarter.previous()
-    current_updates = updates_in(quarter)
-    previous_updates = updates_in(previous)
+    current_updates = updates_in(quarter, lean=True)
+    previous_statuses = _submitted_statuses(previous)
     rows = []
     for action in actions:
         submitted = _submitted(current_updates.get(action.id, []))
         status = partnership_status(Status(u.status) for u in submitted)
         prev_key = action.id if action.plan_year <= previous.year else action.predecessor_id
-        prev_status = partnership_status(
-            Status(u.status) for u in _submitted(previous_updates.get(prev_key, []))
-        )
+        prev_status = partnership_status(previous_statuses.get(prev_key, []))
         rows.append(DashboardRow(
             action=action, status=status, updates=submitted, previous_status=prev_status,
             movement=movement(prev_status, status),
@@ -350,31 +423,95 @@ def partnership_rows(quarter: Quarter) -> list[DashboardRow]:
     return rows
 
 
+@dataclass
+class _Standing:
+    """One action in force as plain columns with its roll-up: what the counts and filters need."""
+
+    id: int
+    objective_id: int
+    status: Status
+    previous_status: Status
+    movement: Movement
+    overdue: bool
+
+
+def _standings(quarter: Quarter) -> list[_Standing]:
+    """Every action in force for `quarter`, in plan order, rolled up in SQL in three queries.
+
+    Counts and filters over the whole plan need only ids, due dates and the submitted statuses of the
+    quarter shown and the one before, never the actions and updates as objects (issue 11).
+    """
+    previous = quarter.previous()
+    current_statuses = _partnership_statuses(quarter)
+    previous_statuses = _partnership_statuses(previous)
+    rows = db.session.execute(
+        select(Action.id, Action.objective_id, Action.plan_year, Action.predecessor_id, Action.due_date)
+        .join(Objective)
+        .where(Action.plan_year == plan_year_for(quarter), Action.retired_at.is_(None))
+        .order_by(Objective.code, Action.position)
+    )
+    found = []
+    for action_id, objective_id, plan_year, predecessor_id, due_date in rows:
+        status = current_statuses.get(action_id, Status.NO_UPDATE)
+        prev_key = action_id if plan_year <= previous.year else predecessor_id
+        prev_status = previous_statuses.get(prev_key, Status.NO_UPDATE)
+        found.append(_Standing(action_id, objective_id, status, prev_status, movement(prev_status, status),
+                               # Judged at the end of the quarter viewed, so a past quarter reads as it did.
+                               is_overdue(due_date, status, quarter.end)))
+    return found
+
+
+DASHBOARD_PAGE_SIZE = 50  # actions listed per page; the seeded plan fits on one
+
+
 def dashboard(quarter: Quarter, *, objective: str | None = None, agency_id: int | None = None,
-              status: str | None = None) -> Dashboard:
-    """Counts over the whole plan, and the rows matching the filters.
+              status: str | None = None, page: int | None = None,
+              per_page: int = DASHBOARD_PAGE_SIZE) -> Dashboard:
+    """Counts over the whole plan, and the rows matching the filters (one page of them if `page`).
 
     `status` is a Status value, or "overdue"; "no_update" lists actions nothing has been submitted on.
+    The counts come from bare rows; only the rows listed are loaded as actions and updates, so the
+    number of queries is the same whatever the size of the plan.
     """
-    rows = partnership_rows(quarter)
-    by_objective: dict[int, list[DashboardRow]] = defaultdict(list)
-    for row in rows:
-        by_objective[row.action.objective_id].append(row)
+    standings = _standings(quarter)
+    all_objectives = objectives()
+    by_objective: dict[int, list[_Standing]] = defaultdict(list)
+    for row in standings:
+        by_objective[row.objective_id].append(row)
     counts_by_objective = [
-        (obj, count_by_status(r.status for r in by_objective.get(obj.id, []))) for obj in objectives()
+        (obj, count_by_status(r.status for r in by_objective.get(obj.id, []))) for obj in all_objectives
     ]
     movement_counts = {m: 0 for m in Movement}
-    for row in rows:
+    for row in standings:
         movement_counts[row.movement] += 1
 
-    shown = rows
+    shown = standings
     if objective:
-        shown = [r for r in shown if r.action.objective.code == objective]
+        ids = {o.id for o in all_objectives if o.code == objective}
+        shown = [r for r in shown if r.objective_id in ids]
     if agency_id:
-        shown = [r for r in shown if r.action.is_led_by(agency_id)]
+        led = set(db.session.scalars(select(ActionLead.action_id).where(ActionLead.agency_id == agency_id)))
+        shown = [r for r in shown if r.id in led]
     if status == "overdue":
         shown = [r for r in shown if r.overdue]
     elif status:
         shown = [r for r in shown if r.status.value == status]
-    return Dashboard(quarter, shown, count_by_status(r.status for r in rows), counts_by_objective,
-                     movement_counts)
+    total = len(shown)
+    if page is not None:
+        shown = shown[(page - 1) * per_page:page * per_page]
+    # Only the rows listed become objects: the whole plan when no page is asked for (the report).
+    if page is None:
+        listed = {a.id: a for a in actions_for(quarter, lean=True)}
+        updates = updates_in(quarter, lean=True)
+    else:
+        ids = [r.id for r in shown]
+        listed = {a.id: a for a in db.session.scalars(
+            select(Action).where(Action.id.in_(ids)).options(*LEAN_ACTION))}
+        updates = updates_in(quarter, ids, lean=True)
+    rows = [
+        DashboardRow(action=listed[r.id], status=r.status, updates=_submitted(updates.get(r.id, [])),
+                     previous_status=r.previous_status, movement=r.movement, overdue=r.overdue)
+        for r in shown
+    ]
+    return Dashboard(quarter, rows, count_by_status(r.status for r in standings), counts_by_objective,
+                     movement_counts, total=total)

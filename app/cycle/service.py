@@ -292,10 +292,11 @@ def tracker(quarter: Quarter, today: date | None = None) -> Tracker:
     value once a submitted or accepted value exists. Agencies with nothing due are left out.
     """
     period = period_for(quarter)
-    actions = actions_service.actions_for(quarter)  # with leads (selectin) and objective (joined)
+    actions = actions_service.actions_for(quarter, lean=True)  # with leads and objective, no sub-actions
     updates = {
         (u.action_id, u.agency_id): u
-        for u in db.session.scalars(select(Update).where(Update.year == quarter.year, Update.quarter == quarter.number))
+        for u in db.session.scalars(select(Update).where(Update.year == quarter.year, Update.quarter == quarter.number)
+                                    .options(*actions_service.LEAN_UPDATE))
     }
     indicators = [
         i

@@ -204,6 +204,7 @@ class IndicatorValue(ReviewableReturn, db.Model):
             "numerator IS NULL OR denominator IS NULL OR numerator <= denominator",
             name="numerator_within_denominator",
         ),
+        Index("ix_indicator_value_year_quarter", "year", "quarter"),  # one quarter's values (0006)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,10 +1,13 @@
 """Views of the indicators feature: thin — load, check, validate, call the service, commit once."""
 
+import sys
+
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from app.actions import service as actions_service
+from app.audit import paging
 from app.auth import service as auth_service
 from app.cycle import service as cycle_service
 from app.errors import ConflictError, QuarterLockedError
@@ -23,7 +26,7 @@ from app.permissions import (
     signed_in,
 )
 from app.quarters import Quarter, QuarterError, financial_year_label
-from app.web import positive_int, quarter_or_404, render_page_or_fragment, wants_fragment
+from app.web import pagination_links, positive_int, quarter_or_404, render_page_or_fragment, wants_fragment
 
 bp = Blueprint("kpis", __name__)
 
@@ -72,10 +75,21 @@ def catalogue():
     objective = form.objective.data if form.objective.data in {o.code for o in objectives} else None
     agency_id = positive_int(form.agency.data)  # bounded: an id past 64 bits is no agency
     rag = form.rag.data if form.rag.data in {r.value for r in Rag} else None
-    rows = service.catalogue(quarter, objective=objective, agency_id=agency_id, rag=rag)
+    page = paging.parse_page(request.args.get("page"), sys.maxsize)  # its range is checked once counted
+    if page is None:
+        abort(404)
+    rows, total = service.catalogue_page(quarter, page, objective=objective, agency_id=agency_id, rag=rag,
+                                         per_page=service.CATALOGUE_PAGE_SIZE)
+    last = paging.last_page(total, service.CATALOGUE_PAGE_SIZE)
+    if page > last:
+        abort(404)
     return render_template(
         "kpis/catalogue.html",
         rows=rows,
+        total=total,
+        page_number=page,
+        last=last,
+        pagination=pagination_links(page, last, "Pages of the indicators"),
         form=form,
         quarter=quarter,
         quarters=actions_service.quarters(),

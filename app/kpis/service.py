@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.actions import service as actions_service
@@ -29,6 +29,10 @@ from app.quarters import Quarter, financial_year_label
 
 def indicators(objective: str | None = None, agency_id: int | None = None) -> list[Indicator]:
     """Active indicators in code order, optionally one objective's (by code) or one owner agency's."""
+    return list(db.session.scalars(_indicators_query(objective, agency_id)))
+
+
+def _indicators_query(objective: str | None = None, agency_id: int | None = None):
     query = select(Indicator).where(Indicator.active.is_(True)).order_by(Indicator.code)
     if objective:
         query = query.where(
@@ -36,7 +40,7 @@ def indicators(objective: str | None = None, agency_id: int | None = None) -> li
         )
     if agency_id is not None:
         query = query.where(Indicator.owner_agency_id == agency_id)
-    return list(db.session.scalars(query))
+    return query
 
 
 def indicator_by_code(code: str) -> Indicator | None:
@@ -425,6 +429,29 @@ def catalogue(
     if rag:
         rows = [r for r in rows if r.rag.value == rag]
     return rows
+
+
+CATALOGUE_PAGE_SIZE = 50  # indicators listed per page of the catalogue
+
+
+def catalogue_page(
+    quarter: Quarter, page: int, *, objective: str | None = None, agency_id: int | None = None,
+    rag: str | None = None, per_page: int = CATALOGUE_PAGE_SIZE,
+) -> tuple[list[CatalogueRow], int]:
+    """One page of `catalogue`, and how many rows match in all.
+
+    Without a rating filter only the page's indicators are assessed, so the cost is one page's
+    whatever the size of the catalogue; a rating filter needs every indicator assessed first.
+    """
+    window = slice((page - 1) * per_page, page * per_page)
+    if rag:
+        rows = [r for r in _rows(indicators(objective, agency_id), quarter, exact=False) if r.rag.value == rag]
+        return rows[window], len(rows)
+    # Counted and sliced in SQL: only the page's indicators are loaded at all.
+    query = _indicators_query(objective, agency_id)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    found = list(db.session.scalars(query.limit(per_page).offset(window.start)))
+    return _rows(found, quarter, exact=False), total
 
 
 def entry_rows(agency_id: int, quarter: Quarter) -> list[CatalogueRow]:

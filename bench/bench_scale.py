@@ -1,0 +1,221 @@
+"""Do the pages cost the same as the partnership grows? Statement counts and latency at 1x, 10x (and 100x).
+
+Builds the demo database (bench/generate.py) once, copies it for each size and grows the copy, then asks
+each page through the Flask test client, signed in as a coordinator (second factor completed) or, for
+"My actions", as the police lead. Measured in one run, so the ratios compare like with like:
+
+* queries: the SQL statements one request runs, which must be the same at every size (no N+1);
+* interactive pages: median latency at the largest size over 1x, goal <= 3;
+* documents (report page, Excel pack): their size grows with the plan, so the goal is per row (actions
+  in force plus indicators): (time at Nx / rows at Nx) / (time at 1x / rows at 1x) <= 1.5.
+
+    python bench/bench_scale.py                  # 1x and 10x on SQLite
+    BENCH_SCALE=100 python bench/bench_scale.py  # 1x, 10x and 100x
+    BENCH_DB=postgres python bench/bench_scale.py  # on a throwaway PostgreSQL (scripts/with-postgres.sh)
+
+Exits 1 when a goal is missed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import pyotp  # noqa: E402
+from sqlalchemy import create_engine, event, func, select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from app import create_app  # noqa: E402
+from app.extensions import db  # noqa: E402
+from bench import generate  # noqa: E402
+
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))  # median of this many requests per page
+INTERACTIVE_GOAL, DOCUMENT_GOAL = 3.0, 1.5
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    path: str
+    who: str  # "coordinator" or "lead"
+    document: bool = False
+
+
+def pages(quarter: str) -> list[Page]:
+    return [
+        Page("dashboard", f"/dashboard?quarter={quarter}", "coordinator"),
+        Page("my actions", "/my-actions", "lead"),
+        Page("cycle tracker", f"/cycle/{quarter}", "coordinator"),
+        Page("indicator catalogue", f"/indicators?quarter={quarter}", "coordinator"),
+        Page("audit trail", "/audit/", "coordinator"),
+        Page("report page", f"/reports/{quarter}", "coordinator", document=True),
+        Page("pack export", f"/reports/{quarter}/pack.xlsx?audience=published", "coordinator", document=True),
+    ]
+
+
+@dataclass
+class Measure:
+    ms: float
+    queries: int
+    rows: int  # document rows: actions in force plus indicators
+
+
+class Databases:
+    """Where each size's database lives: SQLite files, or databases of one PostgreSQL server."""
+
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.pg = os.environ.get("TEST_DATABASE_URL", "") if os.environ.get("BENCH_DB") == "postgres" else ""
+
+    def base_url(self) -> str:
+        if self.pg:
+            return self._create("vawg_bench_base")
+        return f"sqlite:///{self.tmp / 'base.db'}"
+
+    def copy(self, base_url: str, factor: int) -> str:
+        if self.pg:
+            return self._create(f"vawg_bench_{factor}x_{uuid.uuid4().hex[:6]}",
+                                template=make_url(base_url).database)
+        path = self.tmp / f"{factor}x.db"
+        shutil.copyfile(self.tmp / "base.db", path)
+        return f"sqlite:///{path}"
+
+    def _create(self, name: str, template: str | None = None) -> str:
+        engine = create_engine(make_url(self.pg).set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+        engine.dispose()
+        return make_url(self.pg).set(database=name).render_as_string(hide_password=False)
+
+
+def sign_in(app, email: str):
+    from app.auth.models import User
+
+    client = app.test_client()
+    response = client.post("/sign-in", data={"email": email, "password": generate.PASSWORD})
+    assert response.status_code == 302, response.status_code
+    if response.headers["Location"].endswith("/sign-in/code"):
+        with app.app_context():
+            secret = db.session.scalar(select(User.totp_secret).where(User.email == email))
+        response = client.post("/sign-in/code", data={"code": pyotp.TOTP(secret).now()})
+        assert response.status_code == 302, response.status_code
+    return client
+
+
+def document_rows(app, quarter_slug: str) -> int:
+    from app.actions import service as actions_service
+    from app.kpis.models import Indicator
+    from app.quarters import Quarter
+
+    with app.app_context():
+        quarter = Quarter.parse(quarter_slug)
+        return (len(actions_service.actions_for(quarter))
+                + db.session.scalar(select(func.count()).select_from(Indicator).where(Indicator.active.is_(True))))
+
+
+def measure(app, quarter: str) -> dict[str, Measure]:
+    clients = {"coordinator": sign_in(app, generate.COORDINATOR), "lead": sign_in(app, generate.LEAD)}
+    rows = document_rows(app, quarter)
+    with app.app_context():
+        engine = db.engine
+    results = {}
+    for page in pages(quarter):
+        client = clients[page.who]
+        counts: list[int] = []
+
+        def count(*_args, counts=counts):
+            counts[-1] += 1
+
+        response = client.get(page.path)  # warm templates and caches
+        assert response.status_code == 200, (page.path, response.status_code)
+        event.listen(engine, "before_cursor_execute", count)
+        times = []
+        try:
+            for _ in range(RUNS):
+                counts.append(0)
+                start = time.perf_counter()
+                response = client.get(page.path)
+                times.append(time.perf_counter() - start)
+                assert response.status_code == 200, (page.path, response.status_code)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        results[page.name] = Measure(statistics.median(times) * 1000, max(counts), rows)
+    with app.app_context():
+        db.engine.dispose()
+    return results
+
+
+def main() -> int:
+    if os.environ.get("BENCH_DB") == "postgres" and not os.environ.get("TEST_DATABASE_URL"):
+        # Re-run this script inside a throwaway PostgreSQL cluster, which the wrapper stops afterwards.
+        return subprocess.call([str(ROOT / "scripts" / "with-postgres.sh"), sys.executable, __file__])
+    from app.demo import DEMO_CURRENT
+
+    largest = int(os.environ.get("BENCH_SCALE", "10"))
+    factors = [f for f in (1, 10, 100) if f <= largest]
+    quarter = DEMO_CURRENT.slug
+    results: dict[int, dict[str, Measure]] = {}
+    sizes = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        dbs = Databases(Path(tmp))
+        start = time.perf_counter()
+        base = dbs.base_url()
+        generate.build_base(base)
+        for factor in factors:
+            url = dbs.copy(base, factor)
+            app = create_app(generate.config(url))
+            with app.app_context():
+                generate.grow(factor)
+                sizes[factor] = generate.size()
+                db.engine.dispose()
+            results[factor] = measure(app, quarter)
+        elapsed = time.perf_counter() - start
+    backend = "PostgreSQL" if os.environ.get("BENCH_DB") == "postgres" else "SQLite"
+    print(f"== pages at {', '.join(f'{f}x' for f in factors)} on {backend}, median of {RUNS}, "
+          f"quarter {quarter} ({elapsed:.0f} s) ==")
+    for factor in factors:
+        print(f"{factor:>4}x: {sizes[factor]}")
+    top = factors[-1]
+    print()
+    header = (f"{'page':20} {'queries ' + ' / '.join(f'{f}x' for f in factors):>22} "
+              + " ".join(f"{f'ms {f}x':>9}" for f in factors) + f" {'ratio':>7} {'goal':>12} {'verdict':>7}")
+    print(header)
+    print("-" * len(header))
+    failed = False
+    for page in pages(quarter):
+        per = [results[f][page.name] for f in factors]
+        queries = " / ".join(str(m.queries) for m in per)
+        flat = len({m.queries for m in per}) == 1
+        small, big = per[0], per[-1]
+        if page.document:
+            ratio = (big.ms / big.rows) / (small.ms / small.rows)
+            goal, limit = "per row <=1.5", DOCUMENT_GOAL
+        else:
+            ratio = big.ms / small.ms
+            goal, limit = "<=3", INTERACTIVE_GOAL
+        ok = flat and ratio <= limit
+        failed |= not ok
+        verdict = "ok" if ok else ("QUERIES" if not flat else "SLOW")
+        print(f"{page.name:20} {queries:>22} " + " ".join(f"{m.ms:9.1f}" for m in per)
+              + f" {ratio:7.2f} {goal:>12} {verdict:>7}")
+    print()
+    print(f"goals ({top}x against 1x): queries equal at every size; interactive median ratio <= {INTERACTIVE_GOAL:g}; "
+          f"documents per-row ratio <= {DOCUMENT_GOAL:g} (rows: actions in force + indicators, "
+          + ", ".join(f"{results[f]['report page'].rows} at {f}x" for f in factors) + ")")
+    print("RESULT:", "FAILED" if failed else "all goals met")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""The dashboard's list of actions pages through the plan; the counts and roll-ups stay whole-plan."""
+
+import re
+
+import pytest
+
+from app.actions import service
+from app.actions.models import Update
+from app.actions.rollup import Movement, Status, count_by_status
+from app.extensions import db
+from app.quarters import Quarter
+
+Q = Quarter(2019, 1)
+
+
+def submit(code: str, agency, quarter: Quarter, status: str, state: str = "submitted") -> None:
+    action = service.action_by_code(quarter, code)
+    db.session.add(Update(action_id=action.id, agency_id=agency.id, year=quarter.year, quarter=quarter.number,
+                          status=status, commentary="c", mitigation="m", state=state))
+    db.session.commit()
+
+
+def listed(body: str) -> list[str]:
+    return re.findall(r'data-action="([^"]+)"', body)
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    monkeypatch.setattr(service, "DASHBOARD_PAGE_SIZE", 10)
+
+
+def test_pages_together_list_every_action_once_in_plan_order(login, small_pages):
+    client = login("viewer")
+    everything = [r.action.code for r in service.dashboard(Q).rows]
+    assert len(everything) > 20  # the seeded plan spans three pages of ten
+    pages = []
+    for number in (1, 2, 3):
+        body = client.get(f"/dashboard?quarter={Q.slug}&page={number}").get_data(as_text=True)
+        assert f"(page {number} of 3)" in body
+        pages.append(listed(body))
+    assert [len(p) for p in pages[:2]] == [10, 10]
+    assert sum(pages, []) == everything
+
+
+def test_the_links_keep_the_filters(login, agency_named, monkeypatch):
+    monkeypatch.setattr(service, "DASHBOARD_PAGE_SIZE", 2)
+    police = agency_named("Metropolitan Police Service")
+    client = login("viewer")
+    led = [r.action.code for r in service.dashboard(Q, agency_id=police.id).rows]
+    assert len(led) > 4
+    body = client.get(f"/dashboard?quarter={Q.slug}&agency={police.id}").get_data(as_text=True)
+    assert listed(body) == led[:2]
+    assert f"{len(led)} actions match the filters (page 1 of" in body
+    nxt = re.search(r'<a class="govuk-link govuk-pagination__link" href="([^"]+)" rel="next"', body)
+    assert nxt, "no link to the next page"
+    href = nxt.group(1).replace("&amp;", "&")
+    assert f"agency={police.id}" in href and f"quarter={Q.slug}" in href and "page=2" in href
+    assert listed(client.get(href).get_data(as_text=True)) == led[2:4]
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "1.5", "4", "99999999999999999999"])
+def test_a_page_that_is_not_there_is_not_found(login, small_pages, page):
+    assert login("viewer").get(f"/dashboard?quarter={Q.slug}&page={page}").status_code == 404
+
+
+def test_one_page_shows_no_pagination(login):
+    body = login("viewer").get(f"/dashboard?quarter={Q.slug}").get_data(as_text=True)
+    assert "govuk-pagination" not in body and "(page 1 of" not in body
+
+
+def test_counts_from_rows_equal_the_roll_up_of_the_actions_themselves(app, agency_named):
+    # The counts and movement come from bare rows in SQL; they must equal the per-action roll-up.
+    police, council = agency_named("Metropolitan Police Service"), agency_named("Community Safety Partnership")
+    before = Q.previous()
+    codes = [a.code for a in service.actions_for(Q)]
+    for i, code in enumerate(codes[:12]):
+        submit(code, police, before, ["green", "amber", "red", "complete"][i % 4])
+        submit(code, police, Q, ["red", "green", "amber", "green"][i % 4])
+    submit(codes[12], council, Q, "amber", state="draft")  # a draft counts for nothing
+    submit(codes[13], council, Q, "red", state="accepted")
+    board = service.dashboard(Q, page=1, per_page=5)
+    rows = service.partnership_rows(Q)
+    assert board.counts == count_by_status(r.status for r in rows)
+    assert board.movement_counts == {m: sum(r.movement is m for r in rows) for m in Movement}
+    assert board.total == len(rows) and len(board.rows) == 5
+    by_code = {r.action.code: r for r in rows}
+    for row in board.rows:
+        full = by_code[row.action.code]
+        assert (row.status, row.previous_status, row.movement, row.overdue) == (
+            full.status, full.previous_status, full.movement, full.overdue)
+    assert board.counts[Status.NO_UPDATE] == len(codes) - 13
+    action = service.action_by_code(Q, codes[13])
+    assert next(r for r in rows if r.action.id == action.id).status is Status.RED
+
+
+def test_my_actions_pages_through_the_agency_s_actions(login, agency_named, monkeypatch):
+    monkeypatch.setattr(service, "MY_ACTIONS_PAGE_SIZE", 2)
+    police = agency_named("Metropolitan Police Service")
+    client = login("lead", agency=police)
+    quarter = service.current_quarter()
+    led = [a for a in service.actions_for(quarter, agency_id=police.id)]
+    assert len(led) > 4
+    last = -(-len(led) // 2)
+    seen = []
+    for number in range(1, last + 1):
+        body = client.get(f"/my-actions?page={number}").get_data(as_text=True)
+        assert f"{len(led)} actions led by" in body and f"(page {number} of {last})" in body
+        seen += re.findall(r"/actions/(\d+)/updates/", body)
+    assert [int(i) for i in seen] == [a.id for a in led]
+    assert client.get(f"/my-actions?page={last + 1}").status_code == 404
+    assert client.get("/my-actions?page=x").status_code == 404
+
+
+def test_the_catalogue_pages_through_the_indicators_keeping_the_filters(login, monkeypatch):
+    from app.kpis import service as kpi_service
+
+    monkeypatch.setattr(kpi_service, "CATALOGUE_PAGE_SIZE", 5)
+    client = login("viewer")
+    everything = [r.indicator.code for r in kpi_service.catalogue(Q)]
+    last = -(-len(everything) // 5)
+    assert last > 2
+    seen = []
+    for number in range(1, last + 1):
+        body = client.get(f"/indicators?quarter={Q.slug}&page={number}").get_data(as_text=True)
+        assert f"{len(everything)} indicators (page {number} of {last})" in body
+        seen += re.findall(r'href="/indicators/([A-Z0-9-]+)[?"]', body)
+    assert seen == everything
+    # A rating filter holds across pages: every row on page 2 has the rating asked for.
+    rated = [r.indicator.code for r in kpi_service.catalogue(Q, rag="no_rating")]
+    assert len(rated) > 5
+    body = client.get(f"/indicators?quarter={Q.slug}&rag=no_rating").get_data(as_text=True)
+    nxt = re.search(r'<a class="govuk-link govuk-pagination__link" href="([^"]+)" rel="next"', body)
+    href = nxt.group(1).replace("&amp;", "&")
+    assert "rag=no_rating" in href and "page=2" in href
+    page_two = client.get(href).get_data(as_text=True)
+    assert re.findall(r'href="/indicators/([A-Z0-9-]+)[?"]', page_two)[:5] == rated[5:10]
+    assert client.get(f"/indicators?quarter={Q.slug}&page={last + 1}").status_code == 404
