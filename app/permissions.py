@@ -29,6 +29,8 @@ CYCLE_RUNNERS = (Role.COORDINATOR,)
 REOPENERS = (Role.ADMIN,)
 # Manage accounts and agencies.
 ADMINS = (Role.ADMIN,)
+# May turn their second factor off: everyone but the staff, who must keep one (User.needs_second_factor).
+SECOND_FACTOR_OPTIONAL = tuple(role for role in Role if role not in STAFF)
 
 
 def public(view: Callable) -> Callable:
@@ -96,11 +98,6 @@ def can_set_targets(user: User) -> bool:
 def can_manage_plan(user: User) -> bool:
     """The annual refresh and edits to the refreshed plan are the coordinator's (or an admin's)."""
     return user.has_role(*STAFF)
-
-
-def can_review(user: User) -> bool:
-    """Accepting or returning a submitted return is part of running the cycle."""
-    return user.has_role(*CYCLE_RUNNERS)
 
 
 def can_accept_return(actor: User, item: ReviewableReturn) -> bool:

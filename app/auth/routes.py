@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from app.auth import second_factor as two_factor
@@ -21,7 +21,7 @@ from app.auth.models import User
 from app.auth.passwords import verify_password
 from app.database import utcnow
 from app.extensions import db, login_manager
-from app.permissions import public, signed_in
+from app.permissions import SECOND_FACTOR_OPTIONAL, public, roles, signed_in
 
 bp = Blueprint("auth", __name__)
 
@@ -336,10 +336,8 @@ def new_recovery_codes():
 
 
 @bp.route("/account/two-factor/remove", methods=["POST"])
-@signed_in
+@roles(*SECOND_FACTOR_OPTIONAL)  # admins and coordinators must keep one: they can only replace it
 def remove_two_factor():
-    if current_user.needs_second_factor:
-        abort(403)  # admins and coordinators must keep one: they can only replace it
     if ButtonForm().validate_on_submit() and current_user.has_second_factor:
         two_factor.remove(current_user, current_user)
         db.session.commit()

@@ -1,6 +1,6 @@
 """Views of the quarterly cycle: thin — load, check, validate, call the service, commit once."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.actions.models import Action, Update
@@ -15,18 +15,13 @@ from app.permissions import (
     REOPENERS,
     STAFF,
     can_accept_return,
-    can_review,
     can_see_return,
-    require,
     roles,
 )
 from app.quarters import Quarter
 from app.web import get_or_404, quarter_or_404, render_page_or_fragment, wants_fragment
 
 bp = Blueprint("cycle", __name__, url_prefix="/cycle")
-
-
-
 
 
 @bp.route("/")
@@ -190,60 +185,50 @@ def _load_item(kind: str, item_id: int, quarter: Quarter):
     return item, subject
 
 
-@bp.route("/<quarter_slug>/review/<kind>/<int:item_id>", methods=["GET", "POST"])
+REVIEW = "/<quarter_slug>/review/<kind>/<int:item_id>"
+
+
+@bp.route(REVIEW)
 @roles(*STAFF)
 def review(quarter_slug: str, kind: str, item_id: int):
     quarter = quarter_or_404(quarter_slug)
     item, subject = _load_item(kind, item_id, quarter)
+    return _review_page(quarter, item, subject, ReviewForm(formdata=None, version=item.version))
+
+
+@bp.route(REVIEW, methods=["POST"])
+@roles(*CYCLE_RUNNERS)
+def decide(quarter_slug: str, kind: str, item_id: int):
+    quarter = quarter_or_404(quarter_slug)
+    item, subject = _load_item(kind, item_id, quarter)
     form = ReviewForm()
-    conflict = None
-    if request.method == "GET":
-        form.version.data = item.version
-    else:
-        require(can_review(current_user))
-        if form.validate_on_submit():
-            accept = form.decision.data == "accept"
-            try:
-                service.review(
-                    current_user,
-                    item,
-                    version=form.version.data,
-                    accept=accept,
-                    comment=form.comment.data or "",
-                )
-                db.session.commit()
-            except service.ReviewForbiddenError as exc:
-                db.session.rollback()
-                abort(403, description=str(exc))
-            except (ConflictError, QuarterLockedError, service.ReviewError) as exc:
-                db.session.rollback()
-                db.session.refresh(item)
-                conflict = (
-                    str(exc)
-                    if not isinstance(exc, ConflictError)
-                    else f"This return changed while you were reviewing it: it is now "
-                    f"{item.state}. Nothing was saved; check it as it stands now."
-                )
-                form = ReviewForm(formdata=None, version=item.version)
-            else:
-                message = (
-                    f"{subject['kind']} {subject['code']} ({subject['agency'].short_name}) "
-                    f"{'accepted' if accept else 'returned to the agency'}"
-                )
-                if wants_fragment():
-                    return render_page_or_fragment(
-                        "cycle/review.html",
-                        "cycle/_review_form.html",
-                        quarter=quarter,
-                        item=item,
-                        subject=subject,
-                        form=ReviewForm(formdata=None, version=item.version),
-                        saved_message=message,
-                        conflict=None,
-                        **_value_context(item, subject, quarter),
-                    )
-                flash(message, "success")
-                return redirect(url_for("cycle.period", quarter_slug=quarter.slug) + "#review")
+    if not form.validate_on_submit():
+        return _review_page(quarter, item, subject, form)
+    accept = form.decision.data == "accept"
+    try:
+        service.review(current_user, item, version=form.version.data, accept=accept, comment=form.comment.data or "")
+        db.session.commit()
+    except service.ReviewForbiddenError as exc:
+        db.session.rollback()
+        abort(403, description=str(exc))
+    except (ConflictError, QuarterLockedError, service.ReviewError) as exc:
+        db.session.rollback()
+        db.session.refresh(item)
+        conflict = str(exc) if not isinstance(exc, ConflictError) else (
+            f"This return changed while you were reviewing it: it is now {item.state}. "
+            "Nothing was saved; check it as it stands now.")
+        return _review_page(quarter, item, subject, ReviewForm(formdata=None, version=item.version), conflict)
+    message = (f"{subject['kind']} {subject['code']} ({subject['agency'].short_name}) "
+               f"{'accepted' if accept else 'returned to the agency'}")
+    if wants_fragment():
+        return render_page_or_fragment("cycle/review.html", "cycle/_review_form.html", quarter=quarter, item=item,
+                                       subject=subject, form=ReviewForm(formdata=None, version=item.version),
+                                       saved_message=message, conflict=None, **_value_context(item, subject, quarter))
+    flash(message, "success")
+    return redirect(url_for("cycle.period", quarter_slug=quarter.slug) + "#review")
+
+
+def _review_page(quarter: Quarter, item, subject: dict, form: ReviewForm, conflict: str | None = None):
     return render_page_or_fragment(
         "cycle/review.html",
         "cycle/_review_form.html",
