@@ -152,14 +152,7 @@ def _point(point: list) -> Assessment:
                       rag=Rag.NO_RATING, short_term=NOT_COMPARABLE, long_term=NOT_COMPARABLE)
 
 
-def _kept_on_lock(quarter: Quarter) -> None:
-    freeze(quarter)
-
-
-def _dropped_on_reopen(quarter: Quarter) -> None:
-    drop(quarter)
-
-
-# The cycle announces locks and re-openings (it cannot import the reports, which read the cycle).
-cycle_service.quarter_locked.connect(_kept_on_lock)
-cycle_service.quarter_reopened.connect(_dropped_on_reopen)
+# The cycle announces locks and re-openings (it cannot import the reports, which read the cycle); each
+# signal is sent with the quarter, which is what freeze and drop take.
+cycle_service.quarter_locked.connect(freeze)
+cycle_service.quarter_reopened.connect(drop)

@@ -201,10 +201,6 @@ class Report:
         return [line for line in self.indicators if line.indicator.headline]
 
     @property
-    def total_actions(self) -> int:
-        return sum(self.counts.values())
-
-    @property
     def status_note(self) -> str:
         """Whether the quarter is locked, with every lock and re-opening, as one sentence each."""
         parts = []
@@ -564,11 +560,6 @@ def chart_descriptions(data: Report) -> dict[str, str]:
     }
 
 
-def chart_points(data: Report, code: str) -> IndicatorLine | None:
-    """The indicator line whose chart to draw, or None for an unknown code."""
-    return next((line for line in data.indicators if line.indicator.code == code.upper()), None)
-
-
 def parse_quarter(text: str) -> Quarter:
     """A strategy quarter from its slug; QuarterError with a message otherwise."""
     return actions_service.parse_strategy_quarter(text)
@@ -576,6 +567,6 @@ def parse_quarter(text: str) -> Quarter:
 
 __all__ = [
     "AUDIENCES", "MARKING", "PARTNERSHIP", "PUBLISHED", "AudienceError", "IndicatorLine", "Report",
-    "as_json", "audience_for", "audit_export", "build", "chart_points", "check_audience", "indicator_line",
+    "as_json", "audience_for", "audit_export", "build", "check_audience", "indicator_line",
     "pack_data", "report",
 ]
