@@ -79,6 +79,7 @@ def _register_models() -> None:
     import app.kpis.models  # noqa: F401
     import app.refresh.models  # noqa: F401
     import app.reports.models  # noqa: F401
+    import app.strategy.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

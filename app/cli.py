@@ -7,21 +7,22 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from app.actions.seed import load_plan
+from app.auth import second_factor
 from app.auth import service as auth_service
 from app.auth.models import Role, User
+from app.backup.cli import register_backup_cli
+from app.cycle.cli import register_cycle_cli
+from app.demo import DEMO_CURRENT, load_demo, run_demo_cycle
 from app.errors import DuplicateError
 from app.extensions import db
+from app.kpis.demo import load_demo_values
+from app.kpis.seed import load_indicators
+from app.reports.cli import register_reports_cli
 
 
 def register_cli(app: Flask) -> None:
-    from app.cycle.cli import register_cycle_cli
-
     register_cycle_cli(app)
-    from app.reports.cli import register_reports_cli
-
     register_reports_cli(app)
-    from app.backup.cli import register_backup_cli
-
     register_backup_cli(app)
 
     @app.cli.command("seed")
@@ -30,12 +31,8 @@ def register_cli(app: Flask) -> None:
         """Load the action plan from seed/ (safe to run again: it adds only what is missing)."""
         result = load_plan()
         click.echo(f"Plan: {result}.")
-        from app.kpis.seed import load_indicators
-
         click.echo(f"Indicators: added {load_indicators()} indicators.")
         if demo:
-            from app.demo import load_demo
-
             demo_result = load_demo()
             if demo_result.password:
                 click.echo(f"Demo data: added {demo_result.users} demo users and {demo_result.updates} demo updates.")
@@ -44,13 +41,9 @@ def register_cli(app: Flask) -> None:
                            "viewer@demo.havering.example, lead.police@demo.havering.example.")
             else:
                 click.echo("Demo data already present: nothing added.")
-            from app.kpis.demo import load_demo_values
-
             kpi_demo = load_demo_values()
             click.echo(f"Demo indicator values: added {kpi_demo.values} values and {kpi_demo.targets} targets.")
             if demo_result.password:
-                from app.demo import DEMO_CURRENT, run_demo_cycle
-
                 cycle = run_demo_cycle()
                 click.echo(f"Demo cycle: accepted {cycle.accepted} returns, locked {len(cycle.locked)} quarters"
                            f"{', refreshed the plan for 2019/20' if cycle.refreshed else ''}; "
@@ -118,8 +111,6 @@ def register_cli(app: Flask) -> None:
     @click.argument("email")
     def remove_second_factor(email: str) -> None:
         """Take away an account's authenticator app (device and recovery codes lost); it sets up a new one."""
-        from app.auth import second_factor
-
         user = auth_service.find_user(email)
         if user is None:
             raise click.UsageError(f"No account with the email {email}")

@@ -27,9 +27,13 @@ from app.actions.models import Action, Update
 from app.actions.rollup import Status
 from app.auth import service as auth_service
 from app.auth.models import Agency, Role, User
+from app.cycle import service as cycle_service
 from app.extensions import db
+from app.kpis.models import IndicatorValue
 from app.permissions import can_accept_return
-from app.quarters import Quarter
+from app.refresh import service as refresh_service
+from app.strategy import service as calendar
+from app.strategy.quarters import Quarter, default_dates
 
 DEMO_DOMAIN = "demo.havering.example"
 DEMO_YEAR = 2018  # 2018/19: the first year of the strategy
@@ -142,7 +146,7 @@ def load_demo() -> DemoResult:
     rng = random.Random(2018)  # noqa: S311 - demo data, not security
     result.password = auth_service.generate_password()
 
-    strategy = actions_service.strategy()
+    strategy = calendar.strategy()
     first_year_actions = list(db.session.scalars(
         select(Action).where(Action.plan_year == strategy.first_year).order_by(Action.id)))
     lead_agencies = sorted({lead.agency for a in first_year_actions for lead in a.leads}, key=lambda a: a.name)
@@ -213,9 +217,6 @@ def _demo_coordinator() -> User:
 
 def _accept_all(actor: User, quarter: Quarter, rng: random.Random | None = None, share: float = 1.0) -> int:
     """Accept the quarter's submitted demo updates and values (all, or about `share` of them)."""
-    from app.cycle import service as cycle_service
-    from app.kpis.models import IndicatorValue
-
     accepted = 0
     items = list(db.session.scalars(
         select(Update).where(Update.year == quarter.year, Update.quarter == quarter.number,
@@ -235,9 +236,7 @@ def _accept_all(actor: User, quarter: Quarter, rng: random.Random | None = None,
 
 
 def _lock(actor: User, quarter: Quarter) -> bool:
-    from app.cycle import service as cycle_service
-
-    if cycle_service.is_locked(quarter):
+    if calendar.is_locked(quarter):
         return False
     board = cycle_service.tracker(quarter)
     waiting = [i for i in board.items if i.state != "accepted"]
@@ -251,8 +250,6 @@ def _lock(actor: User, quarter: Quarter) -> bool:
 def _refresh(actor: User) -> bool:
     """Refresh the plan for 2019/20 as a coordinator would: keep each target in force, and give every
     action carried forward overdue but one (left overdue on purpose, to show the flag) a new timescale."""
-    from app.refresh import service as refresh_service
-
     if refresh_service.refusal(DEMO_REFRESH_YEAR) is not None:
         return False
     preview = refresh_service.preview(DEMO_REFRESH_YEAR)
@@ -274,9 +271,6 @@ def run_demo_cycle(today: date | None = None) -> DemoCycleResult:
     quarter about half the submitted returns are accepted and exactly one is returned with a comment.
     The current quarter's window is kept open until OPEN_FOR after `today`.
     """
-    from app.cycle import rules as cycle_rules
-    from app.cycle import service as cycle_service
-
     result = DemoCycleResult(locked=[])
     actor = _demo_coordinator()
     if actor is None:
@@ -301,8 +295,8 @@ def run_demo_cycle(today: date | None = None) -> DemoCycleResult:
         cycle_service.review(actor, returned, version=returned.version, accept=False, comment=_RETURN_COMMENT)
         result.returned = 1
 
-    period = cycle_service.period_for(DEMO_CURRENT)
-    opens_on, deadline = cycle_rules.default_dates(DEMO_CURRENT)
+    period = calendar.period_for(DEMO_CURRENT)
+    opens_on, deadline = default_dates(DEMO_CURRENT)
     deadline = max(deadline, (today or date.today()) + OPEN_FOR)
     if (period.opens_on, period.deadline) != (opens_on, deadline):
         cycle_service.set_dates(actor, DEMO_CURRENT, version=period.version, opens_on=opens_on, deadline=deadline)

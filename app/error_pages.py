@@ -8,8 +8,8 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import Forbidden
 
-from app.errors import QuarterLockedError
 from app.extensions import db
+from app.strategy.service import QuarterLockedError
 from app.web import wants_fragment
 
 FORBIDDEN = "Your account does not have permission for this page or change."

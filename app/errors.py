@@ -11,12 +11,3 @@ class ConflictError(Exception):
 
 class DuplicateError(ValueError):
     """A name or email that must be unique is already taken; the message is for the user."""
-
-
-class QuarterLockedError(Exception):
-    """The quarter is locked (signed off): nothing in it may change until an admin re-opens it."""
-
-    def __init__(self, quarter):
-        super().__init__(f"{quarter.label} is locked: it was signed off, so nothing in it can change. "
-                         "Ask an admin to re-open it if something must be corrected.")
-        self.quarter = quarter

@@ -13,7 +13,7 @@ from app.auth.models import Role
 from app.kpis import charts
 from app.kpis.scoring import Rag
 from app.kpis.seed import source_name
-from app.quarters import financial_year_slug
+from app.strategy.quarters import financial_year_slug
 
 
 def format_datetime(value: datetime | None) -> str:

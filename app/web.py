@@ -6,10 +6,10 @@ from flask import abort, make_response, render_template, request
 from flask_htmx import HTMX
 from werkzeug.routing import IntegerConverter
 
-from app.actions import service as actions_service
 from app.audit import paging
 from app.extensions import db, htmx
-from app.quarters import Quarter, QuarterError
+from app.strategy import service as calendar
+from app.strategy.quarters import Quarter, QuarterError
 
 
 def wants_fragment(hx: HTMX = htmx) -> bool:
@@ -40,7 +40,7 @@ def get_or_404(model, ident):
 def quarter_or_404(slug: str) -> Quarter:
     """The strategy quarter a URL names ("2019-20-Q2"), or a 404 for a malformed one or one outside the strategy."""
     try:
-        return actions_service.parse_strategy_quarter(slug)
+        return calendar.parse_strategy_quarter(slug)
     except QuarterError:
         abort(404)
 

@@ -27,7 +27,7 @@ from app.actions.seed import load_plan  # noqa: E402
 from app.auth import service as auth_service  # noqa: E402
 from app.config import TestConfig  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.quarters import Quarter  # noqa: E402
+from app.strategy.quarters import Quarter  # noqa: E402
 
 QUARTER = Quarter(2019, 1)
 RUNS = 7

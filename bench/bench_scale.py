@@ -116,7 +116,7 @@ def sign_in(app, email: str):
 def document_rows(app, quarter_slug: str) -> int:
     from app.actions import service as actions_service
     from app.kpis.models import Indicator
-    from app.quarters import Quarter
+    from app.strategy.quarters import Quarter
 
     with app.app_context():
         quarter = Quarter.parse(quarter_slug)

@@ -27,11 +27,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.actions.models import Action, ActionLead, Strategy, SubAction, Update  # noqa: E402
+from app.actions.models import Action, ActionLead, SubAction, Update  # noqa: E402
 from app.audit.models import AuditEvent  # noqa: E402
 from app.config import TestConfig  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.kpis.models import Indicator, IndicatorTarget, IndicatorValue  # noqa: E402
+from app.strategy.models import Strategy  # noqa: E402
 
 PASSWORD = "bench-password-123"  # noqa: S105 - a throwaway benchmark database
 COORDINATOR = "coordinator@bench.example"
@@ -229,7 +230,7 @@ def grow(factor: int) -> None:
 
 
 def size() -> Size:
-    from app.quarters import strategy_quarters
+    from app.strategy.quarters import strategy_quarters
 
     strategy = db.session.scalar(select(Strategy).order_by(Strategy.id).limit(1))
     count = lambda model: db.session.scalar(select(func.count()).select_from(model))  # noqa: E731

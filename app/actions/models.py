@@ -19,24 +19,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.auth.models import Agency, User
 from app.database import UTCDateTime, utcnow
 from app.extensions import db
-from app.quarters import Quarter
 from app.returns import RETURN_STATES, ReturnState, ReviewableReturn
-
-
-class Strategy(db.Model):
-    __tablename__ = "strategy"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
-    first_year: Mapped[int] = mapped_column(Integer)  # financial year start: 2018 is 2018/19
-    last_year: Mapped[int] = mapped_column(Integer)
-    review: Mapped[str | None] = mapped_column(String(100))
-    # The quarter leads are asked to update now ("2019-20-Q1"); None means the quarter containing today.
-    current_quarter: Mapped[str | None] = mapped_column(String(10))
-
-    objectives: Mapped[list["Objective"]] = relationship(
-        back_populates="strategy", order_by="Objective.code"
-    )
+from app.strategy.models import Strategy
+from app.strategy.quarters import Quarter
 
 
 class Objective(db.Model):
@@ -48,7 +33,7 @@ class Objective(db.Model):
     code: Mapped[str] = mapped_column(String(4))
     title: Mapped[str] = mapped_column(Text)
 
-    strategy: Mapped[Strategy] = relationship(back_populates="objectives")
+    strategy: Mapped[Strategy] = relationship()
 
 
 class ActionLead(db.Model):

@@ -13,9 +13,9 @@ from app.actions.rollup import STATUS_ORDER, Status
 from app.audit import paging
 from app.auth import service as auth_service
 from app.auth.models import Agency
-from app.cycle import service as cycle_service
-from app.errors import ConflictError, QuarterLockedError
+from app.errors import ConflictError
 from app.extensions import db
+from app.kpis import service as kpi_service
 from app.permissions import (
     OWN_AGENCY,
     RETURN_WRITERS,
@@ -26,7 +26,9 @@ from app.permissions import (
     roles,
     signed_in,
 )
-from app.quarters import Quarter
+from app.strategy import service as calendar
+from app.strategy.quarters import Quarter
+from app.strategy.service import QuarterLockedError
 from app.web import get_or_404, pagination_links, positive_int, quarter_or_404, render_page_or_fragment, wants_fragment
 
 bp = Blueprint("actions", __name__)
@@ -35,7 +37,7 @@ bp = Blueprint("actions", __name__)
 @bp.route("/my-actions")
 @roles(*RETURN_WRITERS)
 def my_actions():
-    quarter = service.current_quarter()
+    quarter = calendar.current_quarter()
     page = paging.parse_page(request.args.get("page"), sys.maxsize)  # its range is checked once counted
     if page is None:
         abort(404)
@@ -58,7 +60,7 @@ def edit_update(action_id: int, agency_id: int, quarter_slug: str):
     # An action row belongs to one plan year: a later year's quarters are updated on its carried-forward
     # row. A link (or an open form) from before the refresh follows the action to that row; 307 keeps
     # a POST a POST, so a form sent after the refresh still lands on the row that now owns the update.
-    if action.plan_year != service.plan_year_for(quarter):
+    if action.plan_year != calendar.plan_year_for(quarter):
         target = service.row_in_force(action, quarter)
         if target is None or not target.is_led_by(agency.id):
             abort(404)
@@ -149,7 +151,7 @@ def _form_context(action, agency, quarter, form, upd, conflict=None, saved_messa
         "previous": service.previous_update(action, agency.id, quarter),
         "conflict": conflict, "saved_message": saved_message, "notice": notice,
         # A locked quarter's form is read-only; a save that met the lock says so and keeps the typed text.
-        "locked": locked_error is not None or cycle_service.is_locked(quarter),
+        "locked": locked_error is not None or calendar.is_locked(quarter),
         "locked_error": locked_error,
     }
 
@@ -157,9 +159,9 @@ def _form_context(action, agency, quarter, form, upd, conflict=None, saved_messa
 @bp.route("/dashboard")
 @signed_in
 def dashboard():
-    quarters = service.quarters()
+    quarters = calendar.quarters()
     quarter_slug = request.args.get("quarter")
-    quarter = quarter_or_404(quarter_slug) if quarter_slug else service.current_quarter()
+    quarter = quarter_or_404(quarter_slug) if quarter_slug else calendar.current_quarter()
     form = DashboardFilterForm(request.args)
     objectives = service.objectives()
     agencies = [a for a in auth_service.agencies() if a.active]
@@ -183,8 +185,6 @@ def dashboard():
     last = paging.last_page(board.total, service.DASHBOARD_PAGE_SIZE)
     if page > last:
         abort(404)
-    from app.kpis import service as kpi_service
-
     missing_values = (kpi_service.missing_values(quarter) if current_user.has_role(*STAFF)
                       else None)
     return render_page_or_fragment(
@@ -206,7 +206,7 @@ def action_page(action_id: int):
     # row the refresh carried forward opens the carried-forward row, while the old year's plan, which
     # asks for its own Q4, still shows its row as it was.
     quarter_slug = request.args.get("quarter")
-    quarter = quarter_or_404(quarter_slug) if quarter_slug else service.current_quarter()
+    quarter = quarter_or_404(quarter_slug) if quarter_slug else calendar.current_quarter()
     target = service.row_in_force(action, quarter)
     if target is not None and target.id != action.id:
         return redirect(url_for("actions.action_page", action_id=target.id, **request.args))
@@ -214,7 +214,7 @@ def action_page(action_id: int):
     by_quarter: dict[Quarter, list] = {}
     for upd in history:
         by_quarter.setdefault(upd.period, []).append(upd)
-    current = service.current_quarter()
+    current = calendar.current_quarter()
     writable_agency = (current_user.agency if can_write_action_update(current_user, action, current_user.agency_id)
                        else None)
     return render_template("actions/action.html", action=action, by_quarter=by_quarter,

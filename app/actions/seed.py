@@ -11,11 +11,13 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
-from app.actions.models import Action, ActionLead, Objective, Strategy, SubAction
+from app.actions.models import Action, ActionLead, Objective, SubAction
 from app.actions.timescale import derive_due_date
 from app.audit.service import record
 from app.auth.models import Agency
 from app.extensions import db
+from app.strategy.models import Strategy
+from app.strategy.service import ensure_periods
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed"
 PLAN_FILE = SEED_DIR / "plan.yaml"
@@ -75,6 +77,9 @@ def load_plan(path: Path = PLAN_FILE) -> SeedResult:
                             review=meta.get("review"))
         db.session.add(strategy)
         db.session.flush()
+    # Every quarter's reporting period exists with the strategy, so reading a page never has to create
+    # one; a second seed (or an older database's strategy) gets only the periods it is missing.
+    result.periods = ensure_periods()
 
     plan_year = meta["first_year"]
     existing_objectives = {o.code: o for o in db.session.scalars(
@@ -110,8 +115,4 @@ def load_plan(path: Path = PLAN_FILE) -> SeedResult:
             db.session.add(action)
             result.actions += 1
     db.session.flush()
-    # Every quarter's reporting period exists from the start, so reading a page never has to create one.
-    from app.cycle.service import ensure_periods
-
-    result.periods = ensure_periods()
     return result

@@ -6,14 +6,13 @@ them commits once, so one request is one transaction.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 from functools import cmp_to_key
 
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, subqueryload
 
-from app.actions.models import Action, ActionLead, Objective, Strategy, SubActionStatus, Update
+from app.actions.models import Action, ActionLead, Objective, SubActionStatus, Update
 from app.actions.rollup import MITIGATION_NEEDED, Movement, Status, count_by_status, movement, partnership_status
 from app.actions.timescale import is_overdue
 from app.audit.service import changed_fields, record
@@ -21,66 +20,10 @@ from app.auth.models import Agency, User
 from app.database import utcnow
 from app.errors import ConflictError
 from app.extensions import db
-from app.quarters import Quarter, QuarterError, strategy_quarters
-
-# --- the strategy and its quarters -------------------------------------------------------------
-
-def strategy() -> Strategy:
-    """The one strategy the app runs (the seed creates it)."""
-    found = db.session.scalar(select(Strategy).order_by(Strategy.id).limit(1))
-    if found is None:
-        raise LookupError("No strategy loaded: run `flask --app wsgi seed`.")
-    return found
-
-
-def quarters() -> list[Quarter]:
-    """Every quarter of the strategy, oldest first."""
-    s = strategy()
-    return strategy_quarters(s.first_year, s.last_year)
-
-
-def parse_strategy_quarter(text: str) -> Quarter:
-    """The quarter named by `text` ("2019-20-Q2"), refusing one outside the strategy with a clear message."""
-    quarter = Quarter.parse(text)
-    all_quarters = quarters()
-    if quarter not in all_quarters:
-        raise QuarterError(
-            f"{quarter.label} is outside the strategy, which runs from "
-            f"{all_quarters[0].label} to {all_quarters[-1].label}"
-        )
-    return quarter
-
-
-def current_quarter(today: date | None = None) -> Quarter:
-    """The quarter leads are asked to update: the one the coordinator set, else today's, kept inside the strategy."""
-    s = strategy()
-    if s.current_quarter:
-        return Quarter.parse(s.current_quarter)
-    all_quarters = quarters()
-    today_q = Quarter.containing(today or date.today())
-    return min(max(today_q, all_quarters[0]), all_quarters[-1])
-
-
-def set_current_quarter(actor: User, quarter: Quarter) -> None:
-    s = strategy()
-    old = s.current_quarter
-    s.current_quarter = quarter.slug
-    record(actor, "update", "strategy", s.id, f"Set the current quarter to {quarter.label}",
-           {"current_quarter": old}, {"current_quarter": quarter.slug})
-
+from app.strategy.quarters import Quarter
+from app.strategy.service import ensure_unlocked, plan_year_for
 
 # --- the plan ---------------------------------------------------------------------------------
-
-def plan_year_for(quarter: Quarter) -> int:
-    """The plan year in force for `quarter`: the latest refreshed plan that starts no later than its year.
-
-    Until a year's refresh has been run, the previous year's plan stays in force.
-    """
-    year = db.session.scalar(select(func.max(Action.plan_year)).where(Action.plan_year <= quarter.year))
-    if year is None:
-        year = db.session.scalar(select(func.min(Action.plan_year)))
-    return year if year is not None else quarter.year
-
 
 def objectives() -> list[Objective]:
     return list(db.session.scalars(select(Objective).order_by(Objective.code)))
@@ -221,8 +164,6 @@ def save_update(actor: User, action: Action, agency: Agency, quarter: Quarter, *
     A locked (signed-off) quarter raises QuarterLockedError and nothing is written. Submitting
     Amber or Red without a mitigation raises UpdateError, as the form does: a draft may be incomplete.
     """
-    from app.cycle.service import ensure_unlocked  # the cycle reads this module; import late
-
     if submit and status is not None and Status(status).needs_mitigation and not mitigation.strip():
         raise UpdateError(MITIGATION_NEEDED)
     ensure_unlocked(quarter)

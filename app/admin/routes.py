@@ -4,7 +4,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from app.actions import service as actions_service
 from app.admin.forms import AgencyForm, ConfirmForm, CurrentQuarterForm, UserForm
 from app.auth import second_factor as two_factor
 from app.auth import service, sessions
@@ -13,7 +12,8 @@ from app.database import utcnow
 from app.errors import ConflictError, DuplicateError
 from app.extensions import db
 from app.permissions import ADMINS, STAFF, roles
-from app.quarters import Quarter
+from app.strategy import service as calendar
+from app.strategy.quarters import Quarter
 from app.web import get_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -187,12 +187,12 @@ def edit_agency(agency_id: int):
 @roles(*STAFF)
 def settings():
     form = CurrentQuarterForm()
-    form.quarter.choices = [SelectChoice(q.slug, q.label) for q in actions_service.quarters()]
+    form.quarter.choices = [SelectChoice(q.slug, q.label) for q in calendar.quarters()]
     if not form.is_submitted():
-        form.quarter.data = actions_service.current_quarter().slug
+        form.quarter.data = calendar.current_quarter().slug
     if form.validate_on_submit():
         quarter = Quarter.parse(form.quarter.data)
-        actions_service.set_current_quarter(current_user, quarter)
+        calendar.set_current_quarter(current_user, quarter)
         db.session.commit()
         flash(f"Leads are now asked to update {quarter.label}", "success")
         return redirect(url_for("admin.settings"))

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from app.cycle import service
 from app.extensions import db
 from app.mail import send_mail
+from app.strategy import service as calendar
 
 
 def register_cycle_cli(app: Flask) -> None:
@@ -34,7 +35,7 @@ def register_cycle_cli(app: Flask) -> None:
         public_url = current_app.config["PUBLIC_URL"]
         # Links are built with url_for, which needs a request; this one stands for PUBLIC_URL.
         with current_app.test_request_context("/"):
-            if service.ensure_periods():  # a reminder is recorded against its period's row
+            if calendar.ensure_periods():  # a reminder is recorded against its period's row
                 db.session.commit()
             reminders = service.due_reminders(today)
             sent = failed = 0

@@ -1,50 +1,19 @@
-"""Reporting periods, their lock and re-open history, and the reminders already sent."""
+"""The reporting periods' lock and re-open history, and the reminders already sent.
 
-from datetime import date, datetime
+The periods themselves are the calendar's (app.strategy.models.ReportingPeriod).
+"""
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.database import UTCDateTime, utcnow
 from app.extensions import db
-from app.quarters import Quarter
 
 EVENT_KINDS = ("locked", "reopened")
 REMINDER_KINDS = ("opening", "due_soon", "overdue")
-
-
-class ReportingPeriod(db.Model):
-    """One strategy quarter's update window: when it opens, its deadline, and whether it is locked."""
-
-    __tablename__ = "reporting_period"
-    __table_args__ = (
-        UniqueConstraint("year", "quarter"),
-        CheckConstraint("quarter BETWEEN 1 AND 4", name="quarter_number"),
-        CheckConstraint("deadline > opens_on", name="deadline_after_open"),
-        CheckConstraint("(locked_at IS NULL) = (locked_by_id IS NULL)", name="lock_complete"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    year: Mapped[int] = mapped_column(Integer)  # financial year start
-    quarter: Mapped[int] = mapped_column(Integer)
-    opens_on: Mapped[date] = mapped_column(Date)
-    deadline: Mapped[date] = mapped_column(Date)
-    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    locked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    # Why the quarter was closed with items missing; None when it locked with everything accepted.
-    lock_reason: Mapped[str | None] = mapped_column(Text)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    locked_by: Mapped[User | None] = relationship(foreign_keys=[locked_by_id], lazy="joined")
-
-    @property
-    def period(self) -> Quarter:
-        return Quarter(self.year, self.quarter)
-
-    @property
-    def is_locked(self) -> bool:
-        return self.locked_at is not None
 
 
 class PeriodEvent(db.Model):

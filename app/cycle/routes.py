@@ -6,7 +6,7 @@ from flask_login import current_user
 from app.actions.models import Action, Update
 from app.cycle import service
 from app.cycle.forms import LockForm, PeriodDatesForm, ReopenForm, ReviewForm
-from app.errors import ConflictError, QuarterLockedError
+from app.errors import ConflictError
 from app.extensions import db
 from app.kpis import service as kpis_service
 from app.kpis.models import Indicator, IndicatorValue
@@ -18,7 +18,9 @@ from app.permissions import (
     can_see_return,
     roles,
 )
-from app.quarters import Quarter
+from app.strategy import service as calendar
+from app.strategy.quarters import Quarter
+from app.strategy.service import QuarterLockedError
 from app.web import get_or_404, quarter_or_404, render_page_or_fragment, wants_fragment
 
 bp = Blueprint("cycle", __name__, url_prefix="/cycle")
@@ -27,7 +29,7 @@ bp = Blueprint("cycle", __name__, url_prefix="/cycle")
 @bp.route("/")
 @roles(*STAFF)
 def periods():
-    rows = [(p, service.status_of(p)) for p in service.periods()]
+    rows = [(p, service.status_of(p)) for p in calendar.periods()]
     return render_template("cycle/periods.html", rows=rows)
 
 
@@ -239,7 +241,7 @@ def _review_page(quarter: Quarter, item, subject: dict, form: ReviewForm, confli
         conflict=conflict,
         saved_message=None,
         can_accept=can_accept_return(current_user, item),
-        locked=service.is_locked(quarter),
+        locked=calendar.is_locked(quarter),
         # A draft's content stays with its agency, here as on the action page (issue 9 B).
         can_see=can_see_return(current_user, item.state, subject["agency"].id),
         **_value_context(item, subject, quarter),
@@ -253,7 +255,7 @@ def _value_context(item, subject: dict, quarter: Quarter) -> dict:
         return {}
     previous = kpis_service.previous_value(indicator, quarter)
     return {
-        "target": kpis_service.target_for(indicator, quarter, as_of=service.locked_at(quarter)),
+        "target": kpis_service.target_for(indicator, quarter, as_of=calendar.locked_at(quarter)),
         # A draft is work in progress: only a reported (submitted or accepted) value is a fair comparison.
         "previous": previous if previous is not None and previous.is_reported else None,
     }

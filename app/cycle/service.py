@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from blinker import Namespace
 from flask import url_for
@@ -19,14 +19,16 @@ from app.actions import service as actions_service
 from app.actions.models import Action, Update
 from app.audit.service import record
 from app.auth.models import Agency, Role, User
-from app.cycle import rules
-from app.cycle.models import PeriodEvent, ReminderSent, ReportingPeriod
+from app.cycle import deadlines as rules  # the cycle's pure rules (was app/cycle/rules.py)
+from app.cycle.models import PeriodEvent, ReminderSent
 from app.database import utcnow
-from app.errors import ConflictError, QuarterLockedError
+from app.errors import ConflictError
 from app.extensions import db
 from app.kpis.models import Indicator, IndicatorValue
 from app.permissions import can_accept_return
-from app.quarters import Quarter
+from app.strategy.models import ReportingPeriod
+from app.strategy.quarters import Quarter
+from app.strategy.service import ensure_unlocked, period_for, period_to_write, periods
 
 REASON_LIMIT = 2000  # characters
 
@@ -47,92 +49,6 @@ class ReviewError(ValueError):
 
 
 # --- periods ---------------------------------------------------------------------------------------
-
-
-def _find_period(quarter: Quarter) -> ReportingPeriod | None:
-    return db.session.scalar(
-        select(ReportingPeriod).where(ReportingPeriod.year == quarter.year, ReportingPeriod.quarter == quarter.number)
-    )
-
-
-def _default_period(quarter: Quarter) -> ReportingPeriod:
-    """A period with the default dates, not added to the session."""
-    opens_on, deadline = rules.default_dates(quarter)
-    return ReportingPeriod(year=quarter.year, quarter=quarter.number, opens_on=opens_on, deadline=deadline, version=1)
-
-
-def period_for(quarter: Quarter) -> ReportingPeriod:
-    """The quarter's reporting period; read only.
-
-    The seed creates every strategy quarter's period, so reading a page never writes. A quarter
-    somehow without one gets an unsaved period with the default dates; the first write to the
-    quarter (`period_to_write`) creates the row.
-    """
-    return _find_period(quarter) or _default_period(quarter)
-
-
-def ensure_periods() -> int:
-    """Create the missing periods of every strategy quarter, with the default dates (flushes); how many."""
-    existing = {p.period for p in db.session.scalars(select(ReportingPeriod))}
-    missing = [_default_period(q) for q in actions_service.quarters() if q not in existing]
-    db.session.add_all(missing)
-    db.session.flush()
-    return len(missing)
-
-
-def period_to_write(quarter: Quarter) -> ReportingPeriod:
-    """The quarter's period, locked for the rest of this transaction, created if missing (flushes).
-
-    Every write to a quarter and the lock itself go through here, so they are serialised on the
-    period's row: on PostgreSQL the row lock (SELECT ... FOR UPDATE) makes a save wait while the
-    quarter is being locked, and read the lock once it is committed; on SQLite a write request holds
-    the database's write lock from its first statement (app.database), which serialises them whole.
-    """
-    query = (
-        select(ReportingPeriod)
-        .where(ReportingPeriod.year == quarter.year, ReportingPeriod.quarter == quarter.number)
-        # OF: the joined `locked_by` is an outer join, which PostgreSQL will not lock.
-        .with_for_update(of=ReportingPeriod)
-        .execution_options(populate_existing=True)
-    )
-    period = db.session.scalar(query)
-    if period is None:
-        db.session.add(_default_period(quarter))
-        db.session.flush()
-        period = db.session.scalar(query)
-    return period
-
-
-def periods() -> list[ReportingPeriod]:
-    """Every strategy quarter's period, oldest first; read only (see `period_for`)."""
-    existing = {p.period: p for p in db.session.scalars(select(ReportingPeriod))}
-    return [existing.get(q) or _default_period(q) for q in actions_service.quarters()]
-
-
-def is_locked(quarter: Quarter) -> bool:
-    """True when the quarter is signed off; a quarter without a period row is not locked."""
-    return locked_at(quarter) is not None
-
-
-def locked_at(quarter: Quarter) -> datetime | None:
-    """When the quarter was locked, or None while it is not locked."""
-    return db.session.scalar(
-        select(ReportingPeriod.locked_at).where(
-            ReportingPeriod.year == quarter.year, ReportingPeriod.quarter == quarter.number
-        )
-    )
-
-
-def ensure_unlocked(quarter: Quarter) -> ReportingPeriod:
-    """Raise QuarterLockedError if `quarter` is locked; every write to a quarter's returns calls it first.
-
-    It takes the period's row lock (`period_to_write`) and holds it until the transaction ends, so a
-    lock of the quarter cannot commit between this check and the write.
-    """
-    period = period_to_write(quarter)
-    if period.is_locked:
-        raise QuarterLockedError(quarter)
-    return period
 
 
 def status_of(period: ReportingPeriod, today: date | None = None) -> rules.PeriodStatus:

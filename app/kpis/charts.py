@@ -14,7 +14,7 @@ import matplotlib
 from matplotlib.figure import Figure
 
 from app.kpis.scoring import Assessment, Polarity, Target, Unit
-from app.quarters import Quarter
+from app.strategy.quarters import Quarter
 
 VALUE_COLOUR = "#1d70b8"  # GOV.UK blue
 TARGET_COLOUR = "#0b0c0c"  # GOV.UK black, dashed

@@ -29,10 +29,11 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.database import utcnow
+from app.demo import DEMO_CURRENT
 from app.extensions import db
 from app.kpis.models import Indicator, IndicatorTarget, IndicatorValue
 from app.kpis.scoring import Unit, compute_rate
-from app.quarters import Quarter
+from app.strategy.quarters import Quarter
 
 DEMO_YEARS = (2018, 2019)
 # Illustrative targets so the demo shows every rating; never agreed by anyone.
@@ -198,8 +199,6 @@ def _entered_at(rng: random.Random, quarter: Quarter) -> datetime:
 
 def load_demo_values() -> DemoValuesResult:
     """Add demo values from 2018/19 Q1 to the demo's current quarter unless some exist; flushes only."""
-    from app.demo import DEMO_CURRENT
-
     result = DemoValuesResult()
     if db.session.scalar(select(IndicatorValue.id).where(IndicatorValue.demo.is_(True)).limit(1)):
         return result

@@ -23,8 +23,8 @@ from app.database import UTCDateTime, utcnow
 from app.extensions import db
 from app.kpis.aggregation import Aggregation, Decision, TargetBasis
 from app.kpis.scoring import Polarity, Unit
-from app.quarters import Quarter
 from app.returns import RETURN_STATES, ReturnState, ReviewableReturn
+from app.strategy.quarters import Quarter
 
 FREQUENCIES = ("quarterly", "annual")
 

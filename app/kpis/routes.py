@@ -9,8 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from app.actions import service as actions_service
 from app.audit import paging
 from app.auth import service as auth_service
-from app.cycle import service as cycle_service
-from app.errors import ConflictError, QuarterLockedError
+from app.errors import ConflictError
 from app.extensions import db
 from app.kpis import charts, service
 from app.kpis.forms import CatalogueFilterForm, TargetForm, ValueForm
@@ -25,7 +24,9 @@ from app.permissions import (
     roles,
     signed_in,
 )
-from app.quarters import Quarter, QuarterError, financial_year_label
+from app.strategy import service as calendar
+from app.strategy.quarters import Quarter, QuarterError, financial_year_label
+from app.strategy.service import QuarterLockedError
 from app.web import pagination_links, positive_int, quarter_or_404, render_page_or_fragment, wants_fragment
 
 bp = Blueprint("kpis", __name__)
@@ -43,13 +44,13 @@ def _indicator_or_404(code: str):
 
 def _quarter_arg() -> Quarter:
     slug = request.args.get("quarter")
-    return quarter_or_404(slug) if slug else actions_service.current_quarter()
+    return quarter_or_404(slug) if slug else calendar.current_quarter()
 
 
 def _year_or_404(fy: str) -> int:
     """The financial year named like "2019-20", inside the strategy."""
     try:
-        quarter = actions_service.parse_strategy_quarter(f"{fy}-Q1")
+        quarter = calendar.parse_strategy_quarter(f"{fy}-Q1")
     except QuarterError:
         abort(404)
     return quarter.year
@@ -92,7 +93,7 @@ def catalogue():
         pagination=pagination_links(page, last, "Pages of the indicators"),
         form=form,
         quarter=quarter,
-        quarters=actions_service.quarters(),
+        quarters=calendar.quarters(),
         filtered=bool(objective or agency_id or rag),
     )
 
@@ -101,7 +102,7 @@ def catalogue():
 @signed_in
 def indicator_page(code: str):
     indicator = _indicator_or_404(code)
-    current = actions_service.current_quarter()
+    current = calendar.current_quarter()
     found = service.history(indicator, current)
     assessed = found.series
     return render_template(
@@ -145,8 +146,8 @@ def my_indicators():
         quarter=quarter,
         rows=rows,
         forms=forms,
-        quarters=actions_service.quarters(),
-        locked=cycle_service.is_locked(quarter),
+        quarters=calendar.quarters(),
+        locked=calendar.is_locked(quarter),
     )
 
 
@@ -216,7 +217,7 @@ def enter_value(code: str, quarter_slug: str):
         quarter=quarter,
         conflict=conflict,
         saved_message=saved_message,
-        locked=locked_error is not None or cycle_service.is_locked(quarter),
+        locked=locked_error is not None or calendar.is_locked(quarter),
         locked_error=locked_error,
     )
 
@@ -278,5 +279,5 @@ def targets(code: str, fy: str):
         in_force=in_force,
         conflict=conflict,
         fy_label=financial_year_label(year),
-        years=sorted({q.year for q in actions_service.quarters()}),
+        years=sorted({q.year for q in calendar.quarters()}),
     )

@@ -12,7 +12,6 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.actions import service as actions_service
 from app.actions.models import Objective
 from app.audit.models import AuditEvent
 from app.audit.service import changed_fields, record
@@ -22,7 +21,8 @@ from app.errors import ConflictError
 from app.extensions import db
 from app.kpis import aggregation, scoring
 from app.kpis.models import Indicator, IndicatorTarget, IndicatorValue
-from app.quarters import Quarter, financial_year_label
+from app.strategy import service as calendar
+from app.strategy.quarters import Quarter, financial_year_label
 
 # --- the catalogue ------------------------------------------------------------------------------
 
@@ -326,13 +326,11 @@ def as_locked(found: list[Indicator], quarter: Quarter, *, locked_at=_LOOK_UP) -
     passed when the caller already knows it (None: not locked).
     """
     if locked_at is _LOOK_UP:
-        from app.cycle.service import locked_at as lock_time  # the cycle reads this module; import late
-
-        locked_at = lock_time(quarter)
+        locked_at = calendar.locked_at(quarter)
     ids = [i.id for i in found]
     values = _values_by_indicator(ids)
     targets = _targets_by_indicator(ids)
-    strategy_quarters = actions_service.quarters()
+    strategy_quarters = calendar.quarters()
     return [
         _standing(i, values[i.id], targets[i.id], strategy_quarters, quarter, locked_at) for i in found
     ]
@@ -351,12 +349,10 @@ def history(indicator: Indicator, upto: Quarter) -> History:
 
     A quarter's row therefore always agrees with that quarter's report. `upto` bounds the years shown.
     """
-    from app.cycle.service import periods  # the cycle reads this module; import late
-
-    locks = {Quarter(p.year, p.quarter): p.locked_at for p in periods()}
+    locks = {Quarter(p.year, p.quarter): p.locked_at for p in calendar.periods()}
     values = _values_by_indicator([indicator.id])[indicator.id]
     targets = _targets_by_indicator([indicator.id])[indicator.id]
-    strategy_quarters = actions_service.quarters()
+    strategy_quarters = calendar.quarters()
     rows = []
     for quarter in strategy_quarters:
         if indicator.takes_value_in(quarter):
@@ -372,7 +368,7 @@ def history(indicator: Indicator, upto: Quarter) -> History:
 
 def series(indicator: Indicator) -> list[scoring.Assessment]:
     """Every strategy quarter the indicator reports in, scored as it stood at its lock, oldest first."""
-    return history(indicator, actions_service.quarters()[-1]).series
+    return history(indicator, calendar.quarters()[-1]).series
 
 
 def values_for(indicator: Indicator) -> dict[Quarter, IndicatorValue]:
@@ -510,9 +506,7 @@ def save_value(
     saved in between, ConflictError carries theirs and nothing is written.
     Permission and validation are the caller's. A locked quarter raises QuarterLockedError.
     """
-    from app.cycle.service import ensure_unlocked  # the cycle reads this module; import late
-
-    ensure_unlocked(quarter)
+    calendar.ensure_unlocked(quarter)
     if numerator is not None:
         value = scoring.compute_rate(numerator, denominator, indicator.unit)
     values = {

@@ -23,12 +23,12 @@ from app.actions.timescale import derive_due_date
 from app.forms import FlaskForm  # refuses control characters and oversized numbers
 from app.kpis.scoring import Unit
 from app.numbers import parse_number
-from app.refresh import rules
+from app.refresh import carry_forward
 from app.refresh.service import CODE_RE, REASON_LIMIT
 
 TITLE_LIMIT = 1000  # characters: the plan's longest action title is about 300
 TEXT_LIMIT = 4000  # characters, as for an update's commentary
-TIMESCALE_LIMIT = rules.TIMESCALE_LIMIT
+TIMESCALE_LIMIT = carry_forward.TIMESCALE_LIMIT
 
 
 class RefreshForm(FlaskForm):
@@ -55,7 +55,7 @@ class RefreshForm(FlaskForm):
         ok = super().validate(extra_validators)
         for row, name in self.timescale_fields:
             text = self._timescale(row, name)
-            problem = rules.timescale_problem(row.action.code, row.action.timescale, text,
+            problem = carry_forward.timescale_problem(row.action.code, row.action.timescale, text,
                                               derive_due_date(text), self.year_start)
             if problem:
                 self[name].errors.append(problem)

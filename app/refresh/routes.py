@@ -10,10 +10,10 @@ from app.auth import service as auth_service
 from app.errors import ConflictError, DuplicateError
 from app.extensions import db
 from app.permissions import STAFF, can_manage_plan, require, roles, signed_in
-from app.quarters import financial_year_label, financial_year_slug
-from app.refresh import rules, service
+from app.refresh import carry_forward, service
 from app.refresh.forms import ActionForm, NewActionForm, RetireForm, refresh_form_for
 from app.reports import year_end as year_end_service
+from app.strategy.quarters import financial_year_label, financial_year_slug, parse_financial_year
 from app.web import get_or_404, render_page_or_fragment, wants_fragment
 
 bp = Blueprint("refresh", __name__)
@@ -22,7 +22,7 @@ bp = Blueprint("refresh", __name__)
 
 def _year_or_404(fy: str) -> int:
     try:
-        year = rules.parse_financial_year(fy)
+        year = parse_financial_year(fy)
     except ValueError:
         abort(404)
     if year not in service.strategy_years():
@@ -75,10 +75,10 @@ def run(fy: str):
             raise
         else:
             flash(f"The plan for {preview.label} has been refreshed: "
-                  f"{len(preview.of(rules.Outcome.CARRIED_FORWARD))} actions carried forward, "
-                  f"{len(preview.of(rules.Outcome.CLOSED))} closed", "success")
+                  f"{len(preview.of(carry_forward.Outcome.CARRIED_FORWARD))} actions carried forward, "
+                  f"{len(preview.of(carry_forward.Outcome.CLOSED))} closed", "success")
             return redirect(url_for("refresh.year_plan", fy=fy))
-    return render_template("refresh/refresh.html", preview=preview, form=form, fy=fy, Outcome=rules.Outcome,
+    return render_template("refresh/refresh.html", preview=preview, form=form, fy=fy, Outcome=carry_forward.Outcome,
                            done=service.refresh_for(year))
 
 

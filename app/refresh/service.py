@@ -27,9 +27,10 @@ from app.extensions import db
 from app.kpis import scoring
 from app.kpis import service as kpi_service
 from app.kpis.models import Indicator, IndicatorTarget
-from app.quarters import Quarter, financial_year_label
-from app.refresh import rules
+from app.refresh import carry_forward
 from app.refresh.models import PlanRefresh, RefreshOutcome
+from app.strategy import service as calendar
+from app.strategy.quarters import Quarter, financial_year_label
 
 REASON_LIMIT = 2000  # characters: a short paragraph on why an action is retired
 
@@ -55,7 +56,7 @@ class RefreshRefusedError(ValueError):
 
 def strategy_years() -> list[int]:
     """Every financial year of the strategy, oldest first."""
-    s = actions_service.strategy()
+    s = calendar.strategy()
     return list(range(s.first_year, s.last_year + 1))
 
 
@@ -95,9 +96,7 @@ def ensure_writable(action: Action) -> None:
 
 
 def _locked_quarters(year: int) -> list[Quarter]:
-    from app.cycle.service import is_locked
-
-    return [q for q in Quarter(year, 1).year_quarters() if is_locked(q)]
+    return [q for q in Quarter(year, 1).year_quarters() if calendar.is_locked(q)]
 
 
 def _ensure_year_open(year: int, doing: str) -> None:
@@ -113,15 +112,13 @@ def _ensure_year_open(year: int, doing: str) -> None:
 
 def refusal(year: int) -> str | None:
     """Why the plan cannot be refreshed for `year` now, or None when it can."""
-    from app.cycle.service import is_locked
-
-    s = actions_service.strategy()
+    s = calendar.strategy()
     later = db.session.scalar(select(func.count()).select_from(PlanRefresh).where(PlanRefresh.year > year))
-    return rules.refusal(
+    return carry_forward.refusal(
         year,
         first_year=s.first_year,
         last_year=s.last_year,
-        previous_q4_locked=is_locked(Quarter(year - 1, 4)),
+        previous_q4_locked=calendar.is_locked(Quarter(year - 1, 4)),
         already_refreshed=refresh_for(year) is not None,
         later_refreshed=bool(later),
         new_year_locked=bool(_locked_quarters(year)),
@@ -135,7 +132,7 @@ def refusal(year: int) -> str | None:
 class PreviewRow:
     action: Action
     q4_status: Status
-    outcome: rules.Outcome
+    outcome: carry_forward.Outcome
     past_due: bool = False  # carried forward with a due date before the new year starts
     filed_ahead: int = 0  # updates already filed on this row for the new year's quarters (or later)
 
@@ -164,7 +161,7 @@ class Preview:
     def label(self) -> str:
         return financial_year_label(self.year)
 
-    def of(self, outcome: rules.Outcome) -> list[PreviewRow]:
+    def of(self, outcome: carry_forward.Outcome) -> list[PreviewRow]:
         return [r for r in self.rows if r.outcome is outcome]
 
     @property
@@ -180,21 +177,21 @@ class Preview:
 def _previous_rows(year: int) -> tuple[int, list[PreviewRow]]:
     """The plan in force at the previous year's Q4 and what the refresh would do with each action."""
     q4 = Quarter(year - 1, 4)
-    from_year = actions_service.plan_year_for(q4)
-    rows = [PreviewRow(r.action, r.status, rules.outcome_for(r.status.value))
+    from_year = calendar.plan_year_for(q4)
+    rows = [PreviewRow(r.action, r.status, carry_forward.outcome_for(r.status.value))
             for r in actions_service.partnership_rows(q4)]
     retired = db.session.scalars(
         select(Action).join(Objective)
         .where(Action.plan_year == from_year, Action.retired_at.is_not(None))
         .order_by(Objective.code, Action.position)
     )
-    rows += [PreviewRow(a, Status.NO_UPDATE, rules.outcome_for(None, retired=True)) for a in retired]
+    rows += [PreviewRow(a, Status.NO_UPDATE, carry_forward.outcome_for(None, retired=True)) for a in retired]
     year_start = Quarter(year, 1).start
     ahead = _filed_ahead([r.action.id for r in rows], year)
     for row in rows:
         row.filed_ahead = len(ahead.get(row.action.id, []))
-        row.past_due = (row.outcome is rules.Outcome.CARRIED_FORWARD
-                        and rules.is_past_due(row.action.due_date, year_start))
+        row.past_due = (row.outcome is carry_forward.Outcome.CARRIED_FORWARD
+                        and carry_forward.is_past_due(row.action.due_date, year_start))
     return from_year, rows
 
 
@@ -280,7 +277,7 @@ def _set_new_timescale(actor: User | None, old: Action, new: Action, text: str) 
     """Give a carried-forward row the timescale agreed at the refresh, re-deriving its due date (audited)."""
     text = text.strip()
     due = derive_due_date(text)
-    problem = rules.timescale_problem(old.code, old.timescale, text, due, Quarter(new.plan_year, 1).start)
+    problem = carry_forward.timescale_problem(old.code, old.timescale, text, due, Quarter(new.plan_year, 1).start)
     if problem:
         raise ValueError(problem)
     if text == (old.timescale or "").strip():
@@ -325,7 +322,7 @@ def run_refresh(actor: User | None, year: int, *, targets: Mapping[int, TargetCh
 
     `timescales` maps an old action's id to the timescale agreed for its carried-forward row; only
     actions carried forward past their due date take one (ValueError otherwise, or for a timescale
-    that `rules.timescale_problem` refuses). Raises RefreshRefusedError (nothing written) when the
+    that `carry_forward.timescale_problem` refuses). Raises RefreshRefusedError (nothing written) when the
     refresh may not run. Flushes only: the caller commits, so a failure anywhere leaves nothing
     behind once the transaction is rolled back.
     """
@@ -338,14 +335,14 @@ def run_refresh(actor: User | None, year: int, *, targets: Mapping[int, TargetCh
     unknown = sorted(set(timescales) - past_due_ids)
     if unknown:
         raise ValueError(f"Only actions carried forward past their due date take a new timescale (not {unknown})")
-    ahead = _filed_ahead([r.action.id for r in rows if r.outcome is rules.Outcome.CARRIED_FORWARD], year)
+    ahead = _filed_ahead([r.action.id for r in rows if r.outcome is carry_forward.Outcome.CARRIED_FORWARD], year)
     target_list = target_rows(year)
     refresh = PlanRefresh(year=year, from_year=from_year, run_at=utcnow(), run_by_id=getattr(actor, "id", None))
     db.session.add(refresh)
     db.session.flush()  # the unique year stops a second, simultaneous refresh here
 
     for row in rows:
-        new = _copy_action(row.action, year) if row.outcome is rules.Outcome.CARRIED_FORWARD else None
+        new = _copy_action(row.action, year) if row.outcome is carry_forward.Outcome.CARRIED_FORWARD else None
         if new is not None:
             db.session.flush()
             _move_filed_updates(actor, row.action, new, ahead.get(row.action.id, []))
@@ -358,14 +355,14 @@ def run_refresh(actor: User | None, year: int, *, targets: Mapping[int, TargetCh
     db.session.flush()
     set_count = _set_targets(actor, year, target_list, targets or {})
 
-    def codes(outcome: rules.Outcome) -> list[str]:
+    def codes(outcome: carry_forward.Outcome) -> list[str]:
         return [r.action.code for r in rows if r.outcome is outcome]
 
     record(actor, "refresh", "plan_refresh", refresh.id,
            f"Refreshed the plan for {financial_year_label(year)} from {financial_year_label(from_year)}",
            None,
-           {"year": year, "from_year": from_year, "closed": codes(rules.Outcome.CLOSED),
-            "carried_forward": codes(rules.Outcome.CARRIED_FORWARD), "retired": codes(rules.Outcome.RETIRED),
+           {"year": year, "from_year": from_year, "closed": codes(carry_forward.Outcome.CLOSED),
+            "carried_forward": codes(carry_forward.Outcome.CARRIED_FORWARD), "retired": codes(carry_forward.Outcome.RETIRED),
             "targets_set": set_count, "updates_moved": sum(len(v) for v in ahead.values())})
     return refresh
 

@@ -7,8 +7,8 @@ import click
 from flask import Flask
 
 from app.extensions import db
-from app.quarters import QuarterError
 from app.reports import frozen, service
+from app.strategy.quarters import QuarterError
 
 
 def register_reports_cli(app: Flask) -> None:

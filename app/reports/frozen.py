@@ -26,13 +26,14 @@ from flask import current_app, has_request_context, render_template
 from sqlalchemy import delete, select
 
 from app.cycle import service as cycle_service
-from app.cycle.models import ReportingPeriod
 from app.extensions import db
 from app.kpis import charts
 from app.kpis.scoring import NOT_COMPARABLE, Assessment, Rag, Target
-from app.quarters import Quarter
 from app.reports import service
 from app.reports.models import FrozenReport
+from app.strategy import service as calendar
+from app.strategy.models import ReportingPeriod
+from app.strategy.quarters import Quarter
 
 
 def find(quarter: Quarter, audience: str) -> FrozenReport | None:
@@ -60,7 +61,7 @@ def freeze(quarter: Quarter) -> None:
         with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
             return freeze(quarter)
     drop(quarter)
-    period = cycle_service.period_for(quarter)  # written by the lock, so it has its row
+    period = calendar.period_for(quarter)  # written by the lock, so it has its row
     for audience in service.AUDIENCES:
         data = service.report(quarter, audience)
         head, body = page_parts(data)
@@ -76,7 +77,7 @@ def freeze(quarter: Quarter) -> None:
 
 def drop(quarter: Quarter) -> None:
     """Forget the kept outputs of `quarter` (it is re-opened: its figures may change)."""
-    period = cycle_service.period_for(quarter)
+    period = calendar.period_for(quarter)
     if period.id is not None:
         db.session.execute(delete(FrozenReport).where(FrozenReport.period_id == period.id))
 

@@ -7,12 +7,12 @@ from flask_login import current_user
 from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
-from app.actions import service as actions_service
 from app.extensions import db
 from app.kpis.routes import CHART_CSP
 from app.permissions import can_export_partnership, signed_in
 from app.reports import frozen, service
 from app.reports.forms import ReportOptionsForm
+from app.strategy import service as calendar
 from app.web import quarter_or_404
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -39,7 +39,7 @@ def index():
         target = quarter_or_404(quarter)
         return redirect(url_for("reports.report", quarter_slug=target.slug,
                                 audience=_audience(service.PARTNERSHIP)))
-    return redirect(url_for("reports.report", quarter_slug=actions_service.current_quarter().slug))
+    return redirect(url_for("reports.report", quarter_slug=calendar.current_quarter().slug))
 
 
 @bp.route("/<quarter_slug>")
@@ -49,7 +49,7 @@ def report(quarter_slug: str):
     audience = _audience(service.PARTNERSHIP)
     head, body = frozen.page(quarter, audience)
     form = ReportOptionsForm(request.args, audience=audience)
-    form.quarter.choices = [SelectChoice(q.slug, q.label) for q in actions_service.quarters()]
+    form.quarter.choices = [SelectChoice(q.slug, q.label) for q in calendar.quarters()]
     form.quarter.data = quarter.slug
     # The parts are HTML rendered by our own templates (escaped there): see frozen.page_parts.
     return render_template("reports/report.html", head=Markup(head), body=Markup(body),  # noqa: S704

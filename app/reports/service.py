@@ -31,10 +31,11 @@ from app.kpis.models import Indicator, IndicatorValue
 from app.kpis.scoring import NOT_COMPARABLE, Assessment, DirectionOfTravel, Polarity, Rag, Target, Unit
 from app.numbers import whole_number
 from app.permissions import can_export_partnership
-from app.quarters import Quarter
 from app.reports import workbook
 from app.reports import year_end as year_end_service
 from app.reports.publication import Cell, protect_count_cell, protect_rate_cell, protect_year, statement
+from app.strategy import service as calendar
+from app.strategy.quarters import Quarter
 
 PARTNERSHIP = "partnership"
 PUBLISHED = "published"
@@ -243,7 +244,7 @@ def report(quarter: Quarter, audience: str = PARTNERSHIP) -> Report:
     rows = board.rows
     exceptions = ([r for r in rows if r.status is Status.RED] + [r for r in rows if r.status is Status.AMBER])
     completions = [r for r in rows if r.status is Status.COMPLETE and r.previous_status is not Status.COMPLETE]
-    locked_at = cycle_service.locked_at(quarter)
+    locked_at = calendar.locked_at(quarter)
     events = cycle_service.period_events(quarter)
     board_returns = cycle_service.tracker(quarter)
     returns = [
@@ -253,7 +254,7 @@ def report(quarter: Quarter, audience: str = PARTNERSHIP) -> Report:
     standings = kpi_service.as_locked(kpi_service.indicators(), quarter, locked_at=locked_at)
     lines, suppressed = _indicator_lines(standings, quarter, audience, threshold)
     result = Report(
-        quarter=quarter, audience=audience, strategy=actions_service.strategy().name, generated_at=utcnow(),
+        quarter=quarter, audience=audience, strategy=calendar.strategy().name, generated_at=utcnow(),
         counts=board.counts, counts_by_objective=board.counts_by_objective,
         movement_counts=board.movement_counts, rows=rows, exceptions=exceptions, completions=completions,
         indicators=lines, returns=returns, locked_at=locked_at, events=events, threshold=threshold,
@@ -546,7 +547,7 @@ def indicator_line(quarter: Quarter, audience: str, code: str) -> IndicatorLine 
     found = [i for i in kpi_service.indicators() if i.code == code.upper()]
     if not found:
         return None
-    standings = kpi_service.as_locked(found, quarter, locked_at=cycle_service.locked_at(quarter))
+    standings = kpi_service.as_locked(found, quarter, locked_at=calendar.locked_at(quarter))
     lines, _ = _indicator_lines(standings, quarter, audience, current_app.config["DISCLOSURE_THRESHOLD"])
     return lines[0]
 
@@ -562,7 +563,7 @@ def chart_descriptions(data: Report) -> dict[str, str]:
 
 def parse_quarter(text: str) -> Quarter:
     """A strategy quarter from its slug; QuarterError with a message otherwise."""
-    return actions_service.parse_strategy_quarter(text)
+    return calendar.parse_strategy_quarter(text)
 
 
 __all__ = [

@@ -22,7 +22,7 @@ from xlsxwriter.utility import quote_sheetname, xl_range
 from app.actions.rollup import STATUS_ORDER, Movement
 from app.kpis.charts import NO_TARGET
 from app.kpis.scoring import Rag
-from app.quarters import Quarter
+from app.strategy.quarters import Quarter
 
 __all__ = [
     "SHEET_NAMES",

@@ -23,12 +23,13 @@ from app.kpis.charts import band_wording, target_wording
 from app.kpis.models import Indicator
 from app.kpis.scoring import DirectionOfTravel, Rag, Target
 from app.numbers import whole_number
-from app.quarters import Quarter, financial_year_label
-from app.refresh import rules
+from app.refresh import carry_forward
 from app.refresh import service as refresh_service
 from app.refresh.models import PlanRefresh
 from app.reports import workbook
 from app.reports.publication import Cell
+from app.strategy import service as calendar
+from app.strategy.quarters import Quarter, financial_year_label
 
 
 @dataclass
@@ -96,7 +97,7 @@ def year_end(year: int, standings: list[kpi_service.Standing] | None = None) -> 
     retired, and the action RAG counts for Q1-Q4. Before the next year's refresh has run, "completed"
     and "carried forward" are what the refresh would do with the Q4 statuses."""
     q4 = Quarter(year, 4)
-    plan_year = actions_service.plan_year_for(q4)
+    plan_year = calendar.plan_year_for(q4)
     refresh = refresh_service.refresh_for(year + 1)
     rag_by_quarter = [(q, actions_service.dashboard(q).counts) for q in q4.year_quarters()]
     retired = [a for a in refresh_service.plan_actions(plan_year) if a.retired_at is not None]
@@ -106,14 +107,14 @@ def year_end(year: int, standings: list[kpi_service.Standing] | None = None) -> 
         ids = {o.action_id for o in refresh.outcomes} | {o.new_action_id for o in refresh.outcomes if o.new_action_id}
         by_id = {a.id: a for a in db.session.scalars(select(Action).where(Action.id.in_(ids)))}
         for o in refresh.outcomes:
-            if o.outcome == rules.Outcome.CLOSED.value:
+            if o.outcome == carry_forward.Outcome.CLOSED.value:
                 completed.append(by_id[o.action_id])
-            elif o.outcome == rules.Outcome.CARRIED_FORWARD.value:
+            elif o.outcome == carry_forward.Outcome.CARRIED_FORWARD.value:
                 carried.append(CarriedRow(by_id[o.action_id], by_id.get(o.new_action_id)))
     else:
         refresh = None
         for row in actions_service.partnership_rows(q4):
-            if rules.outcome_for(row.status.value) is rules.Outcome.CLOSED:
+            if carry_forward.outcome_for(row.status.value) is carry_forward.Outcome.CLOSED:
                 completed.append(row.action)
             else:
                 carried.append(CarriedRow(row.action, None))

@@ -12,8 +12,7 @@ Create Date: 2026-12-03 03:40:00
 import sqlalchemy as sa
 from alembic import op
 
-from app.cycle.rules import default_dates
-from app.quarters import strategy_quarters
+from app.strategy.quarters import default_dates, strategy_quarters
 
 # revision identifiers, used by Alembic.
 revision = "0005_periods_and_limits"

@@ -7,7 +7,8 @@ from playwright.sync_api import expect
 
 from app.actions import service as actions_service
 from app.extensions import db
-from app.quarters import Quarter
+from app.strategy import service as calendar
+from app.strategy.quarters import Quarter
 from tests.browser.conftest import browser_login, browser_logout, check_axe
 
 Q = Quarter(2019, 2)
@@ -37,7 +38,7 @@ def test_a_whole_quarter(page, live_server, make_user, agency_named_live):
     police = agency_named_live("Metropolitan Police Service")
     lead = make_user("lead", police, name="Pat Police")
     coordinator = make_user("coordinator", name="Chris Coordinator")
-    actions_service.set_current_quarter(None, Q)
+    calendar.set_current_quarter(None, Q)
     db.session.commit()
     first, second = actions_service.actions_for(Q, agency_id=police.id)[:2]
 

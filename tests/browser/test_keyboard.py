@@ -13,7 +13,8 @@ from app.actions import service as actions_service
 from app.actions.rollup import Status
 from app.auth.models import Agency
 from app.extensions import db
-from app.quarters import Quarter
+from app.strategy import service as calendar
+from app.strategy.quarters import Quarter
 from tests.browser.conftest import PASSWORD, browser_login, check_axe
 from tests.helpers import action
 
@@ -109,7 +110,7 @@ def _police() -> Agency:
 def test_lead_signs_in_and_submits_an_amber_update_by_keyboard(page, live_server, make_user):
     police = _police()
     lead = make_user("lead", police, name="Pat Police")
-    actions_service.set_current_quarter(None, Q)
+    calendar.set_current_quarter(None, Q)
     db.session.commit()
 
     # sign in, typing into the form
@@ -171,7 +172,7 @@ def test_coordinator_filters_reviews_and_locks_by_keyboard(page, live_server, ma
     police = _police()
     lead = make_user("lead", police)
     coordinator = make_user("coordinator", name="Chris Coordinator")
-    actions_service.set_current_quarter(None, Q)
+    calendar.set_current_quarter(None, Q)
     a2 = action("A2")
     actions_service.save_update(lead, a2, police, Q, version=0, status=Status.GREEN,
                                 commentary="Steering group met twice.", mitigation="", sub_statuses={}, submit=True)

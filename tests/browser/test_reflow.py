@@ -12,14 +12,14 @@ and a screen reader user knows what it holds.
 import pytest
 from sqlalchemy import select
 
-from app.actions import service as actions_service
 from app.actions.models import Action, Update
 from app.actions.rollup import Status
 from app.demo import load_demo
 from app.extensions import db
 from app.kpis.demo import load_demo_values
 from app.kpis.models import Indicator
-from app.quarters import Quarter
+from app.strategy import service as calendar
+from app.strategy.quarters import Quarter
 from tests.browser.conftest import browser_login
 
 Q = Quarter(2018, 4)
@@ -116,7 +116,7 @@ def crawl_data(live_app, agency_named_live):
     """Demo users, a year of demo updates and values: realistic, long content on every page."""
     load_demo()
     load_demo_values()
-    actions_service.set_current_quarter(None, Q)
+    calendar.set_current_quarter(None, Q)
     db.session.commit()
     police = agency_named_live("Metropolitan Police Service")
     update = db.session.scalar(select(Update).where(Update.state == "submitted", Update.year == Q.year,

@@ -10,7 +10,8 @@ from app.actions.rollup import Status
 from app.cycle import service as cycle_service
 from app.extensions import db
 from app.kpis import service as kpi_service
-from app.quarters import Quarter
+from app.strategy import service as calendar
+from app.strategy.quarters import Quarter
 from tests.browser.conftest import browser_login, check_axe
 
 Q4 = Quarter(2018, 4)
@@ -23,7 +24,7 @@ def test_the_annual_refresh(page, live_server, make_user, agency_named_live):
     actions_service.save_update(coordinator, a1, csp, Q4, version=0, status=Status.COMPLETE,
                                 commentary="Delivered.", mitigation="", sub_statuses={}, submit=True)
     # Locking is the quarterly cycle's page; here it is done through its service.
-    cycle_service.lock(coordinator, Q4, version=cycle_service.period_for(Q4).version, reason="Year end")
+    cycle_service.lock(coordinator, Q4, version=calendar.period_for(Q4).version, reason="Year end")
     db.session.commit()
 
     browser_login(page, live_server, coordinator)

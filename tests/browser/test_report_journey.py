@@ -4,7 +4,7 @@ import openpyxl
 from playwright.sync_api import expect
 
 from app.extensions import db
-from app.quarters import Quarter
+from app.strategy.quarters import Quarter
 from tests.browser.conftest import browser_login, check_axe
 from tests.integration.report_helpers import load_demo_data, set_value
 

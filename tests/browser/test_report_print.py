@@ -11,8 +11,8 @@ import pdfplumber
 import pytest
 from playwright.sync_api import expect
 
-from app.actions import service as actions_service
 from app.reports import service
+from app.strategy import service as calendar
 from tests.browser.conftest import browser_login
 from tests.integration.report_helpers import load_demo_data
 
@@ -25,8 +25,8 @@ _EDGE_PUNCTUATION = ":;,.()\"'"
 
 def _demo_quarter():
     """The latest quarter up to the current one that has exceptions to print (else the current one)."""
-    current = actions_service.current_quarter()
-    for quarter in reversed([q for q in actions_service.quarters() if q <= current]):
+    current = calendar.current_quarter()
+    for quarter in reversed([q for q in calendar.quarters() if q <= current]):
         if service.report(quarter).exceptions:
             return quarter
     return current

@@ -8,7 +8,8 @@ from playwright.sync_api import expect
 from app.actions import service as actions_service
 from app.actions.rollup import Status
 from app.extensions import db
-from app.quarters import Quarter
+from app.strategy import service as calendar
+from app.strategy.quarters import Quarter
 from tests.browser.conftest import browser_login, check_axe
 from tests.helpers import action as find_action
 
@@ -138,7 +139,7 @@ def test_save_that_meets_a_lock_keeps_the_typed_text(page, live_server, make_use
     # the coordinator locks the quarter while the lead is typing (from a fresh snapshot: on SQLite a write
     # from an older read snapshot than the browser's sign-in meets "database is locked")
     db.session.rollback()
-    cycle_service.lock(coordinator, Q, version=cycle_service.period_for(Q).version, reason="Board tomorrow")
+    cycle_service.lock(coordinator, Q, version=calendar.period_for(Q).version, reason="Board tomorrow")
     db.session.commit()
     page.get_by_role("button", name="Submit update").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("2019/20 Q1 is locked: your update was not saved")

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.kpis.models import Indicator, IndicatorValue
-from app.quarters import Quarter
+from app.strategy.quarters import Quarter
 
 Q4_2018 = Quarter(2018, 4)
 YEAR_2019 = Quarter(2019, 1).year_quarters()

@@ -13,7 +13,7 @@ from app.actions.models import Action
 from app.actions.rollup import Status
 from app.extensions import db
 from app.kpis.models import Indicator
-from app.quarters import Quarter
+from app.strategy.quarters import Quarter
 
 Q = Quarter(2019, 1)
 SKIP = {"static"}

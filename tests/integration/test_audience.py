@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
 from app.extensions import db
-from app.quarters import Quarter
+from app.strategy.quarters import Quarter
 from tests.integration.report_helpers import load_demo_data, small_counts
 
 Q = Quarter(2019, 2)  # small_counts gives 2019/20 counts under 5

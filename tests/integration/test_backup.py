@@ -24,9 +24,10 @@ from app.backup.service import COUNTED, DATA_TABLES, BackupError
 from app.cycle import service as cycle_service
 from app.extensions import db
 from app.kpis import service as kpi_service
-from app.quarters import Quarter
 from app.reports import service as report_service
 from app.reports.workbook import format_generated_at
+from app.strategy import service as calendar
+from app.strategy.quarters import Quarter
 from tests.conftest import ON_POSTGRES
 from tests.integration.report_helpers import Q4_2018, load_demo_data
 
@@ -114,7 +115,7 @@ def written(app, make_user, agency_named):
                            numerator=None, denominator=None, note="Provisional police figure", provisional=True)
     kpi_service.set_target(coordinator, kpi_service.indicator_by_code("DV04"), 2019, value=80.0, profile=None,
                            lower=None, upper=None, tolerance=None, note="Agreed by the HCSP")
-    period = cycle_service.period_for(Q4_2018)
+    period = calendar.period_for(Q4_2018)
     cycle_service.lock(coordinator, Q4_2018, version=period.version, reason="Closing for the board")
     db.session.commit()
     return coordinator
@@ -141,7 +142,7 @@ def test_the_restore_drill(app, written, tmp_path, capsys):
     assert after == before  # every update, value, audit event and every other row came back as it was
 
     coordinator = db.session.get(User, coordinator_id)
-    assert cycle_service.is_locked(Q4_2018)
+    assert calendar.is_locked(Q4_2018)
     assert {audience: pack(Q4_2018, audience, coordinator) for audience in report_service.AUDIENCES} == packs_before
     # The partnership export just wrote an audit event: the restored id sequences carry on.
     assert counts(snapshot())["audit_event"] == counts(before)["audit_event"] + 1

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.actions.models import Action, Update
 from app.audit.models import AuditEvent
 from app.extensions import db
-from app.quarters import Quarter
+from app.strategy.quarters import Quarter
 from tests.conftest import post_form
 
 LAST, THIS = Quarter(2019, 1), Quarter(2019, 2)

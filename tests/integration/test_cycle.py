@@ -11,13 +11,16 @@ from app.actions.models import Action, Update
 from app.actions.rollup import Status
 from app.audit.models import AuditEvent
 from app.cycle import service
-from app.cycle.models import PeriodEvent, ReportingPeriod
-from app.cycle.rules import PeriodStatus
-from app.errors import ConflictError, QuarterLockedError
+from app.cycle.deadlines import PeriodStatus
+from app.cycle.models import PeriodEvent
+from app.errors import ConflictError
 from app.extensions import db
 from app.kpis import service as kpis_service
 from app.kpis.models import Indicator, IndicatorValue
-from app.quarters import Quarter
+from app.strategy import service as calendar
+from app.strategy.models import ReportingPeriod
+from app.strategy.quarters import Quarter
+from app.strategy.service import QuarterLockedError
 from tests.conftest import csrf_token
 from tests.helpers import action, audit_count, count_queries
 
@@ -85,25 +88,25 @@ def coordinator(make_user):
 
 
 def test_period_is_created_lazily_with_default_dates(app):
-    period = service.period_for(Q)
+    period = calendar.period_for(Q)
     db.session.commit()
     assert (period.opens_on, period.deadline) == (date(2019, 9, 16), date(2019, 10, 21))
-    assert service.period_for(Q).id == period.id
-    assert not service.is_locked(Q) and service.locked_at(Q) is None
+    assert calendar.period_for(Q).id == period.id
+    assert not calendar.is_locked(Q) and calendar.locked_at(Q) is None
     assert service.status_of(period, date(2019, 10, 22)) is PeriodStatus.CLOSED
 
 
 def test_periods_page_lists_every_strategy_quarter_with_status_text(login):
     client = login("coordinator")
     page = client.get("/cycle/").get_data(as_text=True)
-    assert page.count("data-quarter=") == len(actions_service.quarters())
+    assert page.count("data-quarter=") == len(calendar.quarters())
     assert "2019/20 Q2" in page and "16 Sep 2019" in page and "21 Oct 2019" in page
     assert "Closed for review" in page  # past quarters, not locked
 
 
 def test_coordinator_changes_the_dates(login):
     client = login("coordinator")
-    period = service.period_for(Q)
+    period = calendar.period_for(Q)
     db.session.commit()
     token = csrf_token(client, f"/cycle/{Q.slug}")
     response = client.post(
@@ -117,7 +120,7 @@ def test_coordinator_changes_the_dates(login):
     )
     assert response.status_code == 302
     db.session.expire_all()
-    period = service.period_for(Q)
+    period = calendar.period_for(Q)
     assert (period.opens_on, period.deadline) == (date(2019, 9, 1), date(2019, 10, 31))
     assert period.version == 2
 
@@ -133,7 +136,7 @@ def test_coordinator_changes_the_dates(login):
 )
 def test_bad_dates_are_refused_next_to_the_field(login, opens, deadline, message):
     client = login("coordinator")
-    period = service.period_for(Q)
+    period = calendar.period_for(Q)
     db.session.commit()
     token = csrf_token(client, f"/cycle/{Q.slug}")
     response = client.post(
@@ -149,12 +152,12 @@ def test_bad_dates_are_refused_next_to_the_field(login, opens, deadline, message
     body = response.get_data(as_text=True)
     assert message in body and "govuk-error-summary" in body
     db.session.expire_all()
-    assert service.period_for(Q).deadline == date(2019, 10, 21)
+    assert calendar.period_for(Q).deadline == date(2019, 10, 21)
 
 
 def test_stale_dates_form_gets_a_conflict(login):
     client = login("coordinator")
-    period = service.period_for(Q)
+    period = calendar.period_for(Q)
     db.session.commit()
     token = csrf_token(client, f"/cycle/{Q.slug}")
     service.set_dates(client.user, Q, version=period.version, opens_on=date(2019, 9, 2), deadline=date(2019, 10, 25))
@@ -171,7 +174,7 @@ def test_stale_dates_form_gets_a_conflict(login):
     assert response.status_code == 200
     assert "Someone else changed this quarter" in response.get_data(as_text=True)
     db.session.expire_all()
-    assert service.period_for(Q).deadline == date(2019, 10, 25)
+    assert calendar.period_for(Q).deadline == date(2019, 10, 25)
 
 
 # --- the tracker --------------------------------------------------------------------------------
@@ -200,7 +203,7 @@ def test_tracker_counts_each_agencys_returns(app, police, police_lead):
 
 
 def test_tracker_runs_in_a_constant_number_of_queries(app, police_lead):
-    service.period_for(Q)
+    calendar.period_for(Q)
     submit(police_lead, "A2")
     enter_value(police_lead, "DV01")
     db.session.expire_all()
@@ -222,7 +225,7 @@ def test_tracker_page_shows_completion_and_overdue_as_text(login, police_lead):
     submit(police_lead, "A2")
     client = login("coordinator")
     service.set_dates(
-        client.user, Q, version=service.period_for(Q).version, opens_on=date(2019, 9, 16), deadline=date(2019, 10, 21)
+        client.user, Q, version=calendar.period_for(Q).version, opens_on=date(2019, 9, 16), deadline=date(2019, 10, 21)
     )
     db.session.commit()
     page = client.get(f"/cycle/{Q.slug}").get_data(as_text=True)
@@ -283,7 +286,7 @@ def test_returned_update_goes_back_to_the_lead_as_a_draft_with_the_comment(login
     lead = login(user=police_lead)
     form = lead.get(f"/actions/{upd.action_id}/updates/{police.id}/{Q.slug}").get_data(as_text=True)
     assert "Returned for changes" in form and "Say what the steering group decided." in form
-    actions_service.set_current_quarter(None, Q)
+    calendar.set_current_quarter(None, Q)
     db.session.commit()
     mine = lead.get("/my-actions").get_data(as_text=True)
     assert "Say what the steering group decided." in mine
@@ -393,7 +396,7 @@ def accept_everything(quarter: Quarter, reviewer) -> None:
         if item.kind == "action":
             act = db.session.scalar(
                 select(Action).where(
-                    Action.code == item.code, Action.plan_year == actions_service.plan_year_for(quarter)
+                    Action.code == item.code, Action.plan_year == calendar.plan_year_for(quarter)
                 )
             )
             db.session.add(
@@ -424,7 +427,7 @@ def accept_everything(quarter: Quarter, reviewer) -> None:
 
 def test_lock_with_items_missing_needs_a_reason(login):
     client = login("coordinator")
-    period = service.period_for(Q)
+    period = calendar.period_for(Q)
     db.session.commit()
     token = csrf_token(client, f"/cycle/{Q.slug}")
     response = client.post(
@@ -432,7 +435,7 @@ def test_lock_with_items_missing_needs_a_reason(login):
     )
     assert response.status_code == 200
     assert "enter the reason for closing the quarter with items missing" in response.get_data(as_text=True)
-    assert not service.is_locked(Q)
+    assert not calendar.is_locked(Q)
 
     response = client.post(
         f"/cycle/{Q.slug}/lock",
@@ -444,7 +447,7 @@ def test_lock_with_items_missing_needs_a_reason(login):
     )
     assert response.status_code == 302
     db.session.expire_all()
-    assert service.is_locked(Q) and service.locked_at(Q) is not None
+    assert calendar.is_locked(Q) and calendar.locked_at(Q) is not None
     events = service.period_events(Q)
     assert [(e.kind, e.by_id) for e in events] == [("locked", client.user.id)]
     assert "mid-restructure" in events[0].reason
@@ -467,7 +470,7 @@ def test_lock_with_everything_accepted_needs_no_reason(login, coordinator):
 def test_locked_quarter_rejects_writes_at_the_service_level(app, police_lead, coordinator):
     upd = submit(police_lead)
     value = enter_value(police_lead)
-    service.lock(coordinator, Q, version=service.period_for(Q).version, reason="Board meets tomorrow")
+    service.lock(coordinator, Q, version=calendar.period_for(Q).version, reason="Board meets tomorrow")
     db.session.commit()
     before = audit_count()
     with pytest.raises(QuarterLockedError, match="locked"):
@@ -490,7 +493,7 @@ def test_locked_quarter_rejects_writes_at_the_service_level(app, police_lead, co
 def test_locked_quarter_rejects_writes_over_http(login, police, coordinator):
     lead = login("lead", police)
     act = action("A2")
-    service.lock(coordinator, Q, version=service.period_for(Q).version, reason="Board meets tomorrow")
+    service.lock(coordinator, Q, version=calendar.period_for(Q).version, reason="Board meets tomorrow")
     db.session.commit()
     url = f"/actions/{act.id}/updates/{police.id}/{Q.slug}"
     token = csrf_token(lead, url)
@@ -510,9 +513,9 @@ def test_locked_quarter_rejects_writes_over_http(login, police, coordinator):
 
 
 def test_only_an_admin_reopens_with_a_reason(login, coordinator):
-    service.lock(coordinator, Q, version=service.period_for(Q).version, reason="Board meets tomorrow")
+    service.lock(coordinator, Q, version=calendar.period_for(Q).version, reason="Board meets tomorrow")
     db.session.commit()
-    version = str(service.period_for(Q).version)
+    version = str(calendar.period_for(Q).version)
     coord = login(user=coordinator)
     token = csrf_token(coord, f"/cycle/{Q.slug}")
     assert (
@@ -522,7 +525,7 @@ def test_only_an_admin_reopens_with_a_reason(login, coordinator):
         ).status_code
         == 403
     )
-    assert service.is_locked(Q)
+    assert calendar.is_locked(Q)
 
     admin = login("admin")
     token = csrf_token(admin, f"/cycle/{Q.slug}")
@@ -540,7 +543,7 @@ def test_only_an_admin_reopens_with_a_reason(login, coordinator):
     )
     assert response.status_code == 302
     db.session.expire_all()
-    assert not service.is_locked(Q)
+    assert not calendar.is_locked(Q)
     assert [e.kind for e in service.period_events(Q)] == ["locked", "reopened"]
     assert "Re-opened on" in admin.get(f"/cycle/{Q.slug}").get_data(as_text=True)
     verbs = set(db.session.scalars(select(AuditEvent.verb).where(AuditEvent.entity == "reporting_period")))
@@ -596,11 +599,11 @@ def _routes(ctx) -> dict:
 @pytest.mark.parametrize("role", ROLES)
 def test_write_route_permissions(login, make_user, agency_named, police, route, role):
     police_lead = make_user("lead", police)
-    ctx = {"update": submit(police_lead), "period": service.period_for(Q)}
+    ctx = {"update": submit(police_lead), "period": calendar.period_for(Q)}
     if route == "reopen":
         service.lock(make_user("coordinator"), Q, version=ctx["period"].version, reason="Board")
     db.session.commit()
-    ctx["period"] = service.period_for(Q)
+    ctx["period"] = calendar.period_for(Q)
     url, data, allowed = _routes(ctx)[route]
     if role == "lead":
         client = login(user=police_lead)  # the agency owning the update
@@ -638,7 +641,7 @@ def test_nav_shows_the_cycle_to_staff_only(login):
 
 
 def test_conflicting_lock_after_dates_change(app, coordinator):
-    period = service.period_for(Q)
+    period = calendar.period_for(Q)
     db.session.commit()
     stale = period.version
     service.set_dates(coordinator, Q, version=stale, opens_on=date(2019, 9, 2), deadline=date(2019, 10, 25))
@@ -646,7 +649,7 @@ def test_conflicting_lock_after_dates_change(app, coordinator):
     with pytest.raises(ConflictError):
         service.lock(coordinator, Q, version=stale, reason="Board")
     db.session.rollback()
-    assert not service.is_locked(Q)
+    assert not calendar.is_locked(Q)
 
 
 def test_returned_value_comment_shows_on_the_leads_entry_form(login, police_lead):

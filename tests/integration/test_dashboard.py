@@ -6,7 +6,7 @@ from app.actions import service
 from app.actions.models import Action, Update
 from app.actions.rollup import Status
 from app.extensions import db
-from app.quarters import Quarter
+from app.strategy.quarters import Quarter
 from tests.helpers import count_queries
 
 

@@ -16,14 +16,15 @@ from app.actions import service as actions_service
 from app.actions.models import Action, Update
 from app.actions.rollup import Status
 from app.audit.models import AuditEvent
-from app.cycle import rules as cycle_rules
+from app.cycle import deadlines as cycle_rules
 from app.cycle import service as cycle_service
 from app.cycle.models import PeriodEvent
 from app.demo import DEMO_CURRENT, demo_quarters
 from app.extensions import db
 from app.kpis.models import Indicator, IndicatorValue
-from app.quarters import Quarter
 from app.refresh.models import PlanRefresh
+from app.strategy import service as calendar
+from app.strategy.quarters import Quarter, default_dates
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ def values() -> dict[str, dict[Quarter, IndicatorValue]]:
 
 
 def test_two_years_of_updates_and_values_up_to_the_current_quarter(demo):
-    assert actions_service.current_quarter() == DEMO_CURRENT == Quarter(2019, 3)
+    assert calendar.current_quarter() == DEMO_CURRENT == Quarter(2019, 3)
     quarters = demo_quarters()
     assert quarters[0] == Quarter(2018, 1) and quarters[-1] == DEMO_CURRENT and len(quarters) == 7
     filed = set(db.session.execute(select(Update.year, Update.quarter).distinct()))
@@ -62,13 +63,13 @@ def test_nothing_after_the_current_quarter(demo):
 
 
 def test_the_current_quarters_window_is_open_and_earlier_quarters_are_locked(demo):
-    period = cycle_service.period_for(DEMO_CURRENT)
+    period = calendar.period_for(DEMO_CURRENT)
     assert cycle_service.status_of(period) is cycle_rules.PeriodStatus.OPEN
-    assert period.opens_on == cycle_rules.default_dates(DEMO_CURRENT)[0]
+    assert period.opens_on == default_dates(DEMO_CURRENT)[0]
     for quarter in demo_quarters()[:-1]:
-        assert cycle_service.is_locked(quarter), quarter.label
+        assert calendar.is_locked(quarter), quarter.label
         assert [e.kind for e in cycle_service.period_events(quarter)] == ["locked"]
-    assert not cycle_service.is_locked(DEMO_CURRENT)
+    assert not calendar.is_locked(DEMO_CURRENT)
     assert db.session.scalar(select(func.count()).select_from(PeriodEvent)) == len(demo_quarters()) - 1
     # Locked quarters hold nothing but accepted returns; what is missing is explained by the lock.
     for quarter in demo_quarters()[:-1]:

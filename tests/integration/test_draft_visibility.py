@@ -7,7 +7,7 @@ from app.actions import service as actions_service
 from app.actions.models import Action
 from app.actions.rollup import Status
 from app.extensions import db
-from app.quarters import Quarter
+from app.strategy.quarters import Quarter
 
 Q = Quarter(2019, 2)
 SECRET = "Draft: the referral pathway is not agreed yet"

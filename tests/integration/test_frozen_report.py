@@ -20,10 +20,11 @@ from app.actions.rollup import Status
 from app.cycle import service as cycle_service
 from app.extensions import db
 from app.kpis.models import Indicator
-from app.quarters import Quarter
 from app.refresh import service as refresh_service
 from app.reports import frozen
 from app.reports.models import FrozenReport
+from app.strategy import service as calendar
+from app.strategy.quarters import Quarter
 from tests.conftest import post_form
 from tests.integration.report_helpers import set_value
 
@@ -70,7 +71,7 @@ def locked_q2(app, login, make_user):
     """The plan refreshed for 2019/20; its Q1 and Q2 reported (A1 amber, DV01 values) and locked through the page."""
     lead = lambda agency: make_user("lead", agency=agency)  # noqa: E731
     report_a1(lead, Q4_2018)
-    cycle_service.lock(make_user("coordinator"), Q4_2018, version=cycle_service.period_for(Q4_2018).version,
+    cycle_service.lock(make_user("coordinator"), Q4_2018, version=calendar.period_for(Q4_2018).version,
                        reason="Board meets")
     refresh_service.run_refresh(make_user("coordinator"), 2019, targets={})
     db.session.commit()
@@ -80,7 +81,7 @@ def locked_q2(app, login, make_user):
     db.session.commit()
     coordinator = login("coordinator")
     for quarter in (Q1, Q2):
-        period = cycle_service.period_for(quarter)
+        period = calendar.period_for(quarter)
         response = post_form(coordinator, f"/cycle/{quarter.slug}/lock",
                              {"lock-version": period.version, "lock-reason": "Board meets"})
         assert response.status_code == 302, response.get_data(as_text=True)[:2000]
@@ -130,7 +131,7 @@ def test_correcting_a_reopened_earlier_quarter_leaves_a_later_locked_quarter_alo
     before_q2 = outputs(locked_q2, Q2)
     before_q1 = outputs(locked_q2, Q1)
     admin = login("admin")
-    period = cycle_service.period_for(Q1)
+    period = calendar.period_for(Q1)
     response = post_form(admin, f"/cycle/{Q1.slug}/reopen",
                          {"reopen-version": period.version, "reopen-reopen_reason": "DV01 corrected"})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
@@ -141,7 +142,7 @@ def test_correcting_a_reopened_earlier_quarter_leaves_a_later_locked_quarter_alo
     assert b"999" in locked_q2.get(f"/reports/{Q1.slug}").data, "re-opened: Q1 shows the correction"
 
     assert outputs(locked_q2, Q2) == before_q2
-    period = cycle_service.period_for(Q1)
+    period = calendar.period_for(Q1)
     response = post_form(locked_q2, f"/cycle/{Q1.slug}/lock",
                          {"lock-version": period.version, "lock-reason": "Corrected"})
     assert response.status_code == 302
@@ -154,14 +155,14 @@ def test_correcting_a_reopened_earlier_quarter_leaves_a_later_locked_quarter_alo
 def test_reopening_the_quarter_lets_it_change_and_locking_again_keeps_the_change(locked_q2, login):
     a1 = a1_of_2019()
     admin = login("admin")
-    period = cycle_service.period_for(Q2)
+    period = calendar.period_for(Q2)
     post_form(admin, f"/cycle/{Q2.slug}/reopen", {"reopen-version": period.version,
                                                   "reopen-reopen_reason": "Title corrected"})
     db.session.rollback()
     a1.title = "Corrected while re-opened"
     db.session.commit()
     assert b"Corrected while re-opened" in locked_q2.get(f"/reports/{Q2.slug}").data
-    period = cycle_service.period_for(Q2)
+    period = calendar.period_for(Q2)
     post_form(locked_q2, f"/cycle/{Q2.slug}/lock", {"lock-version": period.version, "lock-reason": "Again"})
     db.session.rollback()
     kept = frozen.find(Q2, "partnership")

@@ -15,9 +15,10 @@ from app.database import utcnow
 from app.extensions import db
 from app.kpis import service as kpi_service
 from app.kpis.models import Indicator, IndicatorTarget, IndicatorValue
-from app.quarters import Quarter
 from app.reports import service as report_service
 from app.reports import year_end as year_end_service
+from app.strategy import service as calendar
+from app.strategy.quarters import Quarter
 
 YEAR = Quarter(2018, 1).year_quarters()
 Q4 = Quarter(2018, 4)
@@ -55,7 +56,7 @@ def _target(code: str, value: float, basis: str = "quarter", year: int = 2018, a
 
 
 def _lock(make_user, quarter: Quarter) -> None:
-    period = cycle_service.period_for(quarter)
+    period = calendar.period_for(quarter)
     cycle_service.lock(make_user("coordinator"), quarter, version=period.version, reason="Board meets")
     db.session.commit()
 
@@ -137,7 +138,7 @@ def test_the_indicator_page_and_the_report_rate_a_locked_quarter_alike(app, logi
     _lock(make_user, Quarter(2018, 2))
     late = _target("DV04", 90, at=utcnow() + timedelta(seconds=5))
     db.session.commit()
-    assert late.set_at > cycle_service.locked_at(Quarter(2018, 2))
+    assert late.set_at > calendar.locked_at(Quarter(2018, 2))
 
     assert _report_line("DV04", Quarter(2018, 2)).rag.label == "Green"
     page = html.unescape(login("viewer").get("/indicators/DV04").get_data(as_text=True))

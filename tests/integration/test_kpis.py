@@ -14,7 +14,7 @@ from app.kpis import service
 from app.kpis.models import Indicator, IndicatorTarget, IndicatorValue
 from app.kpis.scoring import Rag
 from app.kpis.seed import INDICATORS_FILE, load_indicators
-from app.quarters import Quarter
+from app.strategy.quarters import Quarter
 from tests.conftest import post_form
 from tests.helpers import count_queries
 

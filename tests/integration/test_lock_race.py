@@ -13,9 +13,10 @@ from sqlalchemy import select
 
 from app.actions import service as actions_service
 from app.actions.models import Update
-from app.cycle.models import ReportingPeriod
 from app.extensions import db
 from app.kpis.models import Indicator, IndicatorValue
+from app.strategy import service as calendar
+from app.strategy.models import ReportingPeriod
 from tests.conftest import csrf_token
 
 ROUNDS = 10
@@ -51,7 +52,7 @@ def _lock(app, client, token, quarter, version, outcomes, barrier):
 
 @pytest.mark.parametrize("round_number", range(ROUNDS))
 def test_no_save_lands_after_the_lock(app, login, agency_named, round_number):
-    quarter = actions_service.quarters()[round_number]
+    quarter = calendar.quarters()[round_number]
     police = agency_named("Metropolitan Police Service")
     savers = []
     # Three leads of three agencies on their own actions, and the police's indicator value.

@@ -13,9 +13,9 @@ from app.actions import service as actions_service
 from app.actions.rollup import Status
 from app.audit.models import AuditEvent
 from app.extensions import db
-from app.quarters import Quarter
 from app.reports import service
 from app.reports.service import MARKING
+from app.strategy.quarters import Quarter
 from tests.integration.report_helpers import Q4_2018, load_demo_data
 
 Q3 = Quarter(2018, 3)

@@ -11,8 +11,9 @@ from app.actions.models import Action
 from app.cycle import service as cycle_service
 from app.extensions import db
 from app.permissions import OWN_AGENCY
-from app.quarters import Quarter
 from app.refresh import service as refresh_service
+from app.strategy import service as calendar
+from app.strategy.quarters import Quarter
 from tests.conftest import csrf_token
 from tests.helpers import action, audit_count
 from tests.integration.route_table import FORM_PAGES, form_on, routes, rule_for, world
@@ -51,7 +52,7 @@ def test_every_write_route_as_every_role(app, login, make_user, agency_named, ch
     made = world(make_user, agency_named)
     # The plan's writable year is the refreshed one: refresh it, so the plan routes have an action to edit.
     coordinator = made["coordinator"]
-    cycle_service.lock(coordinator, Q4_2018, version=cycle_service.period_for(Q4_2018).version, reason="Board")
+    cycle_service.lock(coordinator, Q4_2018, version=calendar.period_for(Q4_2018).version, reason="Board")
     refresh_service.run_refresh(coordinator, 2019, targets={})
     db.session.commit()
     made["args"]["action_id"] = db.session.scalar(

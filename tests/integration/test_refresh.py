@@ -15,10 +15,11 @@ from app.errors import ConflictError, DuplicateError
 from app.extensions import db
 from app.kpis import service as kpi_service
 from app.kpis.models import Indicator, IndicatorTarget
-from app.quarters import Quarter
 from app.refresh import service
 from app.refresh.models import PlanRefresh, RefreshOutcome
 from app.reports import year_end as year_end_service
+from app.strategy import service as calendar
+from app.strategy.quarters import Quarter
 from tests import helpers
 from tests.conftest import csrf_token
 from tests.helpers import count_queries
@@ -60,7 +61,7 @@ def report(make_user):
 @pytest.fixture
 def lock(make_user):
     def do(quarter: Quarter = Q4_2018):
-        period = cycle_service.period_for(quarter)
+        period = calendar.period_for(quarter)
         cycle_service.lock(make_user("coordinator"), quarter, version=period.version, reason="Board meets")
         db.session.commit()
 

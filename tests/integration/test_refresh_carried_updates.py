@@ -14,9 +14,10 @@ from app.actions.rollup import Status
 from app.audit.models import AuditEvent
 from app.cycle import service as cycle_service
 from app.extensions import db
-from app.quarters import Quarter
 from app.refresh import service
 from app.reports import service as report_service
+from app.strategy import service as calendar
+from app.strategy.quarters import Quarter
 from tests import helpers
 from tests.conftest import csrf_token
 
@@ -39,7 +40,7 @@ def filed_then_refreshed(app, make_user, agency_named):
     police = agency_named("Metropolitan Police Service")
     lead = make_user("lead", police)
     coordinator = make_user("coordinator")
-    actions_service.set_current_quarter(coordinator, Q1_2019)
+    calendar.set_current_quarter(coordinator, Q1_2019)
     b1 = action("B1", 2018)
     sub = b1.sub_actions[0]
     q4 = actions_service.save_update(lead, b1, police, Q4_2018, version=0, status=Status.GREEN,
@@ -49,7 +50,7 @@ def filed_then_refreshed(app, make_user, agency_named):
                                      sub_statuses={sub.id: Status.AMBER}, submit=True)
     db.session.commit()
     cycle_service.review(coordinator, q1, version=q1.version, accept=True)
-    period = cycle_service.period_for(Q4_2018)
+    period = calendar.period_for(Q4_2018)
     cycle_service.lock(coordinator, Q4_2018, version=period.version, reason="Board meets")
     db.session.commit()
     service.run_refresh(coordinator, 2019)
@@ -150,7 +151,7 @@ def test_the_old_years_plan_page_links_to_its_own_rows(filed_then_refreshed, log
 
 def test_nothing_moves_when_nothing_was_filed_ahead(app, make_user):
     coordinator = make_user("coordinator")
-    period = cycle_service.period_for(Q4_2018)
+    period = calendar.period_for(Q4_2018)
     cycle_service.lock(coordinator, Q4_2018, version=period.version, reason="Board meets")
     db.session.commit()
     service.run_refresh(coordinator, 2019)
@@ -173,7 +174,7 @@ def q4_locked(app, make_user):
                                     status=Status.COMPLETE, commentary="Done.", mitigation="", sub_statuses={},
                                     submit=True)
     coordinator = make_user("coordinator")
-    period = cycle_service.period_for(Q4_2018)
+    period = calendar.period_for(Q4_2018)
     cycle_service.lock(coordinator, Q4_2018, version=period.version, reason="Board meets")
     db.session.commit()
     return coordinator
@@ -246,7 +247,7 @@ def test_the_preview_says_which_updates_will_move(app, make_user, agency_named, 
     actions_service.save_update(lead, b1, police, Q1_2019, version=0, status=Status.GREEN, commentary="Early.",
                                 mitigation="", sub_statuses={}, submit=True)
     coordinator = make_user("coordinator")
-    period = cycle_service.period_for(Q4_2018)
+    period = calendar.period_for(Q4_2018)
     cycle_service.lock(coordinator, Q4_2018, version=period.version, reason="Board meets")
     db.session.commit()
     assert next(r for r in service.preview(2019).rows if r.action.code == "B1").filed_ahead == 1

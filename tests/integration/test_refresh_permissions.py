@@ -8,8 +8,9 @@ from app.actions.models import Action
 from app.actions.rollup import Status
 from app.cycle import service as cycle_service
 from app.extensions import db
-from app.quarters import Quarter
 from app.refresh import service
+from app.strategy import service as calendar
+from app.strategy.quarters import Quarter
 from tests.conftest import csrf_token
 from tests.helpers import action, audit_count
 
@@ -24,7 +25,7 @@ def _prepare(make_user, refresh: bool):
     actions_service.save_update(make_user("lead", lead.agency), a1, lead.agency, Quarter(2018, 4), version=0,
                                 status=Status.COMPLETE, commentary="Done", mitigation="", sub_statuses={},
                                 submit=True)
-    period = cycle_service.period_for(Quarter(2018, 4))
+    period = calendar.period_for(Quarter(2018, 4))
     cycle_service.lock(coordinator, Quarter(2018, 4), version=period.version, reason="Board")
     if refresh:
         service.run_refresh(coordinator, 2019)

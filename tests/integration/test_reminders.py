@@ -14,7 +14,8 @@ from app.actions.rollup import Status
 from app.cycle import service
 from app.cycle.models import ReminderSent
 from app.extensions import db
-from app.quarters import Quarter
+from app.strategy import service as calendar
+from app.strategy.quarters import Quarter
 
 Q = Quarter(2019, 2)  # window opens Mon 16 Sep 2019, deadline Mon 21 Oct 2019
 
@@ -147,7 +148,7 @@ def test_each_reminder_point_sends_once(app, smtp, people):
 
 
 def test_nothing_is_sent_for_a_locked_quarter_or_an_agency_with_nothing_outstanding(app, smtp, people):
-    service.lock(people["coordinator"], Q, version=service.period_for(Q).version, reason="Signed off early")
+    service.lock(people["coordinator"], Q, version=calendar.period_for(Q).version, reason="Signed off early")
     db.session.commit()
     result = run(app, "2019-10-22")
     assert smtp.messages == []

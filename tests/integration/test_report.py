@@ -11,8 +11,9 @@ from app.actions.rollup import Status
 from app.cycle import service as cycle_service
 from app.extensions import db
 from app.kpis import service as kpi_service
-from app.quarters import Quarter
 from app.reports import service
+from app.strategy import service as calendar
+from app.strategy.quarters import Quarter
 from tests.helpers import count_queries
 from tests.integration.report_helpers import Q4_2018, load_demo_data, set_value
 
@@ -70,7 +71,7 @@ def test_report_shows_headline_exceptions_completions_indicators_and_missing_ret
 
 def test_locked_banner_and_reopen_note(demo, login, make_user):
     coordinator, admin = make_user("coordinator"), make_user("admin")
-    period = cycle_service.period_for(Q4_2018)
+    period = calendar.period_for(Q4_2018)
     cycle_service.lock(coordinator, Q4_2018, version=period.version, reason="Probation return not received")
     db.session.commit()
     cycle_service.reopen(admin, Q4_2018, version=period.version, reason="MARAC figure was wrong")
@@ -115,7 +116,7 @@ def _figures(quarter: Quarter, audience: str) -> tuple:
 @pytest.mark.parametrize("audience", ["partnership", "published"])
 def test_a_locked_quarter_always_reproduces_the_same_figures(demo, make_user, audience):
     coordinator = make_user("coordinator")
-    period = cycle_service.period_for(Q4_2018)
+    period = calendar.period_for(Q4_2018)
     cycle_service.lock(coordinator, Q4_2018, version=period.version, reason="Closing for the board")
     db.session.commit()
     before = _figures(Q4_2018, audience)

@@ -2,10 +2,11 @@
 
 from sqlalchemy import func, select
 
-from app.actions.models import Action, ActionLead, Objective, Strategy, SubAction
+from app.actions.models import Action, ActionLead, Objective, SubAction
 from app.actions.seed import load_plan, read_plan
 from app.auth.models import Agency
 from app.extensions import db
+from app.strategy.models import Strategy
 
 
 def count(model) -> int:

@@ -8,11 +8,12 @@ from app.actions import service as actions_service
 from app.actions.rollup import Status
 from app.audit.models import AuditEvent
 from app.cycle import service as cycle_service
-from app.cycle.models import ReportingPeriod
 from app.extensions import db
 from app.kpis import service as kpi_service
 from app.kpis.models import Indicator
-from app.quarters import Quarter
+from app.strategy import service as calendar
+from app.strategy.models import ReportingPeriod
+from app.strategy.quarters import Quarter
 from tests.conftest import csrf_token
 from tests.helpers import action
 
@@ -64,7 +65,7 @@ def _value(user, code="DV01"):
 
 
 def _lock(coordinator, quarter=Q):
-    cycle_service.lock(coordinator, quarter, version=cycle_service.period_for(quarter).version, reason="Board")
+    cycle_service.lock(coordinator, quarter, version=calendar.period_for(quarter).version, reason="Board")
     db.session.commit()
 
 
@@ -111,15 +112,15 @@ WRITES = {
     "a lock": (
         "coordinator", None,
         lambda c: ("POST", f"/cycle/{Q.slug}/lock",
-                   {"lock-version": str(cycle_service.period_for(Q).version), "lock-reason": "Board"})),
+                   {"lock-version": str(calendar.period_for(Q).version), "lock-reason": "Board"})),
     "a re-opening": (
         "admin", lambda c: _lock(c["coordinator"]),
         lambda c: ("POST", f"/cycle/{Q.slug}/reopen",
-                   {"reopen-version": str(cycle_service.period_for(Q).version), "reopen-reopen_reason": "Fix"})),
+                   {"reopen-version": str(calendar.period_for(Q).version), "reopen-reopen_reason": "Fix"})),
     "the update window": (
         "coordinator", None,
         lambda c: ("POST", f"/cycle/{Q.slug}/dates",
-                   {"dates-version": str(cycle_service.period_for(Q).version),
+                   {"dates-version": str(calendar.period_for(Q).version),
                     "dates-opens_on": ["1", "6", "2019"], "dates-deadline": ["31", "7", "2019"]})),
     "the current quarter": (
         "admin", None, lambda c: ("POST", "/admin/settings", {"quarter": "2020-21-Q1"})),
@@ -190,7 +191,7 @@ def test_reading_a_page_writes_nothing(login, path):
 
 
 def test_every_strategy_quarter_has_its_period_after_the_seed(app):
-    assert db.session.scalar(select(func.count()).select_from(ReportingPeriod)) == len(actions_service.quarters())
+    assert db.session.scalar(select(func.count()).select_from(ReportingPeriod)) == len(calendar.quarters())
 
 
 def test_seeding_twice_adds_no_second_period(app):
@@ -198,4 +199,4 @@ def test_seeding_twice_adds_no_second_period(app):
 
     load_plan()
     db.session.commit()
-    assert db.session.scalar(select(func.count()).select_from(ReportingPeriod)) == len(actions_service.quarters())
+    assert db.session.scalar(select(func.count()).select_from(ReportingPeriod)) == len(calendar.quarters())

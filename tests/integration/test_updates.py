@@ -8,7 +8,7 @@ from app.actions.models import Action, Update
 from app.actions.rollup import Status
 from app.audit.models import AuditEvent
 from app.extensions import db
-from app.quarters import Quarter
+from app.strategy.quarters import Quarter
 from tests.conftest import post_form
 from tests.helpers import action, audit_count
 

@@ -12,7 +12,8 @@ from app.cycle import service as cycle_service
 from app.extensions import db
 from app.kpis import service as kpis_service
 from app.kpis.models import Indicator
-from app.quarters import Quarter
+from app.strategy import service as calendar
+from app.strategy.quarters import Quarter
 from tests.conftest import csrf_token, post_form
 from tests.helpers import action
 
@@ -47,7 +48,7 @@ def coordinator(make_user):
 
 
 def lock(coordinator, quarter: Quarter = Q) -> None:
-    cycle_service.lock(coordinator, quarter, version=cycle_service.period_for(quarter).version, reason="Board")
+    cycle_service.lock(coordinator, quarter, version=calendar.period_for(quarter).version, reason="Board")
     db.session.commit()
 
 
@@ -235,7 +236,7 @@ def test_my_actions_shows_accepted_and_returned(police_lead, coordinator, decisi
     if decision:
         cycle_service.review(coordinator, upd, version=upd.version, accept=decision == "accept", comment=comment)
         db.session.commit()
-    actions_service.set_current_quarter(None, Q)
+    calendar.set_current_quarter(None, Q)
     db.session.commit()
     page = police_lead.get("/my-actions").get_data(as_text=True)
     row = re.search(r'<tr class="govuk-table__row">\s*<td class="govuk-table__cell">\s*<a[^>]*>A2:.*?</tr>', page,
@@ -316,7 +317,7 @@ def test_audit_pages_through_results_with_govuk_pagination(login, make_user):
     from app.audit.service import PAGE_SIZE
     admin = login("admin")
     for n in range(PAGE_SIZE + 5):
-        actions_service.set_current_quarter(admin.user, Quarter(2019, 1 + n % 4))
+        calendar.set_current_quarter(admin.user, Quarter(2019, 1 + n % 4))
     db.session.commit()
     first = admin.get("/audit/?object=strategy").get_data(as_text=True)
     assert 'class="govuk-pagination' in first and "page 1 of 2" in first
@@ -377,7 +378,7 @@ def test_audit_csv_downloads_the_filtered_trail_safely(login, make_user, police_
     make_user("viewer", email="newcomer@example.org")
     submit(police_lead.user)
     admin = login(user=make_user("admin", name="=HYPERLINK(\"http://evil\")"))
-    actions_service.set_current_quarter(admin.user, Q)  # an event whose Name cell starts with "="
+    calendar.set_current_quarter(admin.user, Q)  # an event whose Name cell starts with "="
     db.session.commit()
     r = admin.get("/audit/download.csv?object=user")
     assert r.status_code == 200 and r.mimetype == "text/csv"

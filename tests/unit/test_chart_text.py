@@ -6,7 +6,7 @@ import pytest
 
 from app.kpis.charts import describe
 from app.kpis.scoring import NOT_COMPARABLE, Assessment, Rag
-from app.quarters import Quarter
+from app.strategy.quarters import Quarter
 
 QUARTERS = [Quarter(2019, n) for n in (1, 2, 3, 4)]
 

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from app.quarters import (
+from app.strategy.quarters import (
     BANK_HOLIDAYS,
     Quarter,
     QuarterError,

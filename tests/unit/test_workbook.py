@@ -23,7 +23,6 @@ import pytest
 from openpyxl.utils import column_index_from_string
 from openpyxl.utils.escape import unescape
 
-from app.quarters import Quarter
 from app.reports.workbook import (
     SHEET_NAMES,
     STATUS_LABELS,
@@ -44,6 +43,7 @@ from app.reports.workbook import (
     safe_text,
     text_lines,
 )
+from app.strategy.quarters import Quarter
 
 MARKING = "OFFICIAL-SENSITIVE: not for publication"
 DISCLOSURE = (

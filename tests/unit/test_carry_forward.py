@@ -3,7 +3,8 @@ and how a year is written."""
 
 import pytest
 
-from app.refresh.rules import Outcome, outcome_for, parse_financial_year, refusal
+from app.refresh.carry_forward import Outcome, outcome_for, refusal
+from app.strategy.quarters import parse_financial_year
 
 
 @pytest.mark.parametrize("status, retired, expected", [

@@ -14,7 +14,6 @@ Pure: no Flask, no SQLAlchemy. Decisions where the strategy is silent:
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from enum import StrEnum
 
@@ -23,7 +22,6 @@ __all__ = [
     "Outcome",
     "is_past_due",
     "outcome_for",
-    "parse_financial_year",
     "refusal",
     "timescale_problem",
 ]
@@ -84,21 +82,6 @@ def timescale_problem(code: str, old: str | None, new: str | None, new_due: date
         return (f"The timescale for {code} names a month before the new plan year starts: "
                 f"enter one from {year_start:%B %Y} on, like March {year_start.year + 1}, or Ongoing")
     return None
-
-
-_FY_RE = re.compile(r"^\s*(?P<start>\d{4})\s*[-/]\s*(?P<end>\d{2}|\d{4})\s*$")
-
-
-def parse_financial_year(text: str) -> int:
-    """The start year of a financial year written "2019-20" (or "2019/20", "2019-2020"); ValueError otherwise."""
-    match = _FY_RE.match(text or "")
-    if match is None:
-        raise ValueError("Enter a financial year like 2019-20")
-    start, end = int(match["start"]), match["end"]
-    expected = start + 1 if len(end) == 4 else (start + 1) % 100
-    if int(end) != expected:
-        raise ValueError("The financial year must be two consecutive years, like 2019-20")
-    return start
 
 
 def refusal(year: int, *, first_year: int, last_year: int, previous_q4_locked: bool,

@@ -1,4 +1,6 @@
-"""Pure rules of the quarterly cycle: default dates, a period's status, and which reminder is due.
+"""Pure rules of the quarterly cycle: a period's status, which reminder is due, and how complete it is.
+
+A quarter's default window (`default_dates`) is the calendar's: app.strategy.quarters.
 
 No Flask and no SQLAlchemy here, so every rule is tested as a table of cases.
 """
@@ -8,10 +10,8 @@ from __future__ import annotations
 import enum
 from datetime import date, timedelta
 
-from app.quarters import Quarter, add_working_days, is_working_day
+from app.strategy.quarters import add_working_days, is_working_day
 
-OPEN_BEFORE_END = timedelta(days=14)  # the window opens two weeks before the quarter ends
-DEADLINE_WORKING_DAYS = 15  # working days after the quarter ends
 DUE_SOON_WORKING_DAYS = 3  # the "deadline approaching" reminder goes this many working days before it
 # A missed cron run still sends a reminder late, but only this many working days late: a first run
 # years into the strategy must not chase every old quarter.
@@ -51,11 +51,6 @@ class ReminderKind(enum.StrEnum):
         return {"opening": "window open", "due_soon": "deadline approaching", "overdue": "overdue"}[
             self.value
         ]
-
-
-def default_dates(quarter: Quarter) -> tuple[date, date]:
-    """(opens_on, deadline): two weeks before the quarter's last day, and 15 working days after it."""
-    return quarter.end - OPEN_BEFORE_END, add_working_days(quarter.end, DEADLINE_WORKING_DAYS)
 
 
 def period_status(today: date, opens_on: date, deadline: date, locked: bool) -> PeriodStatus:

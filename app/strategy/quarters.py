@@ -1,4 +1,4 @@
-"""UK financial-year quarters and working-day arithmetic for the quarterly update cycle.
+"""UK financial-year quarters, financial years and working-day arithmetic: the strategy's calendar (pure).
 
 Q1 = Apr-Jun, Q2 = Jul-Sep, Q3 = Oct-Dec, Q4 = Jan-Mar, so "2019/20 Q4" is January-March 2020.
 On screen a quarter reads "2019/20 Q2"; in URLs and commands it is the slug "2019-20-Q2".
@@ -13,11 +13,16 @@ from datetime import MAXYEAR, MINYEAR, date, timedelta
 
 __all__ = [
     "BANK_HOLIDAYS",
+    "DEADLINE_WORKING_DAYS",
+    "OPEN_BEFORE_END",
     "Quarter",
     "QuarterError",
     "add_working_days",
+    "default_dates",
     "financial_year_label",
+    "financial_year_slug",
     "is_working_day",
+    "parse_financial_year",
     "strategy_quarters",
 ]
 
@@ -43,6 +48,21 @@ def financial_year_label(year: int) -> str:
 def financial_year_slug(year: int) -> str:
     """The financial year as a URL names it, e.g. 2019 -> "2019-20"."""
     return financial_year_label(year).replace("/", "-")
+
+
+_FY_RE = re.compile(r"^\s*(?P<start>\d{4})\s*[-/]\s*(?P<end>\d{2}|\d{4})\s*$")
+
+
+def parse_financial_year(text: str) -> int:
+    """The start year of a financial year written "2019-20" (or "2019/20", "2019-2020"); ValueError otherwise."""
+    match = _FY_RE.match(text or "")
+    if match is None:
+        raise ValueError("Enter a financial year like 2019-20")
+    start, end = int(match["start"]), match["end"]
+    expected = start + 1 if len(end) == 4 else (start + 1) % 100
+    if int(end) != expected:
+        raise ValueError("The financial year must be two consecutive years, like 2019-20")
+    return start
 
 
 @dataclass(frozen=True, order=True)
@@ -198,3 +218,14 @@ def add_working_days(day: date, n: int) -> date:
         if is_working_day(current):
             remaining -= 1
     return current
+
+
+# A quarter's reporting window by default. The calendar holds it (not the cycle) because a period row is
+# created with these dates when the strategy is seeded, before the cycle is involved.
+OPEN_BEFORE_END = timedelta(days=14)  # the window opens two weeks before the quarter ends
+DEADLINE_WORKING_DAYS = 15  # working days after the quarter ends
+
+
+def default_dates(quarter: Quarter) -> tuple[date, date]:
+    """(opens_on, deadline): two weeks before the quarter's last day, and 15 working days after it."""
+    return quarter.end - OPEN_BEFORE_END, add_working_days(quarter.end, DEADLINE_WORKING_DAYS)

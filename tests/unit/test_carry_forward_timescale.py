@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from app.refresh.rules import TIMESCALE_LIMIT, is_past_due, timescale_problem
+from app.refresh.carry_forward import TIMESCALE_LIMIT, is_past_due, timescale_problem
 
 START = date(2019, 4, 1)  # 2019/20 starts
 

@@ -4,17 +4,16 @@ from datetime import date
 
 import pytest
 
-from app.cycle.rules import (
+from app.cycle.deadlines import (
     PeriodStatus,
     ReminderKind,
     completion,
-    default_dates,
     due_soon_date,
     period_status,
     reminder_due,
     working_days_before,
 )
-from app.quarters import Quarter
+from app.strategy.quarters import Quarter, default_dates
 
 D = date
 
