@@ -24,7 +24,7 @@ from app.forms import FlaskForm  # refuses control characters and oversized numb
 from app.kpis.scoring import Unit
 from app.numbers import parse_number
 from app.refresh import carry_forward
-from app.refresh.service import CODE_RE, REASON_LIMIT
+from app.refresh.editing import CODE_RE, REASON_LIMIT
 
 TITLE_LIMIT = 1000  # characters: the plan's longest action title is about 300
 TEXT_LIMIT = 4000  # characters, as for an update's commentary

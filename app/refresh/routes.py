@@ -10,7 +10,7 @@ from app.auth import service as auth_service
 from app.errors import ConflictError, DuplicateError
 from app.extensions import db
 from app.permissions import STAFF, can_manage_plan, require, roles, signed_in
-from app.refresh import carry_forward, service
+from app.refresh import carry_forward, editing, service
 from app.refresh.forms import ActionForm, NewActionForm, RetireForm, refresh_form_for
 from app.reports import year_end as year_end_service
 from app.strategy.quarters import financial_year_label, financial_year_slug, parse_financial_year
@@ -37,7 +37,7 @@ def index():
     done = service.refreshes()
     return render_template("refresh/index.html", years=years, refreshes=done,
                            refusals={y: service.refusal(y) for y in years[1:]},
-                           writable=service.writable_year(), first_year=years[0])
+                           writable=editing.writable_year(), first_year=years[0])
 
 
 @bp.route("/plan/<fy>")
@@ -45,7 +45,7 @@ def index():
 def year_plan(fy: str):
     year = _year_or_404(fy)
     return render_template("refresh/year.html", year=year, label=financial_year_label(year),
-                           actions=service.plan_actions(year), writable=service.writable_year() == year,
+                           actions=editing.plan_actions(year), writable=editing.writable_year() == year,
                            refresh=service.refresh_for(year))
 
 
@@ -91,7 +91,7 @@ def _lead_choices():
 def edit(action_id: int):
     action = get_or_404(Action, action_id)
     require(can_manage_plan(current_user))
-    if not service.is_writable(action):
+    if not editing.is_writable(action):
         abort(403)
     form = ActionForm()
     form.leads.choices = _lead_choices()
@@ -101,7 +101,7 @@ def edit(action_id: int):
         _fill(form, action)
     elif form.validate_on_submit():
         try:
-            service.edit_action(current_user, action, version=form.version.data, title=form.title.data,
+            editing.edit_action(current_user, action, version=form.version.data, title=form.title.data,
                                 timescale=form.timescale.data or "",
                                 outcomes=(form.outcomes.data or "").splitlines(),
                                 sub_actions=(form.sub_actions.data or "").splitlines(),
@@ -143,7 +143,7 @@ def _fill(form, action: Action) -> None:
 def new_action(fy: str):
     year = _year_or_404(fy)
     require(can_manage_plan(current_user))
-    if service.writable_year() != year:
+    if editing.writable_year() != year:
         abort(403)
     objectives = actions_service.objectives()
     form = NewActionForm()
@@ -154,7 +154,7 @@ def new_action(fy: str):
     if form.validate_on_submit():
         objective = next(o for o in objectives if o.code == form.objective.data)
         try:
-            added = service.add_action(current_user, year, objective=objective, code=form.code.data,
+            added = editing.add_action(current_user, year, objective=objective, code=form.code.data,
                                        title=form.title.data, timescale=form.timescale.data or "",
                                        lead_ids=form.leads.data or [],
                                        outcomes=(form.outcomes.data or "").splitlines(),
@@ -178,7 +178,7 @@ def new_action(fy: str):
 def retire(action_id: int):
     action = get_or_404(Action, action_id)
     require(can_manage_plan(current_user))
-    if not service.is_writable(action):
+    if not editing.is_writable(action):
         abort(403)
     form = RetireForm()
     conflict = None
@@ -187,7 +187,7 @@ def retire(action_id: int):
         form.version.data = action.version
     elif form.validate_on_submit():
         try:
-            service.retire_action(current_user, action, version=form.version.data, reason=form.reason.data)
+            editing.retire_action(current_user, action, version=form.version.data, reason=form.reason.data)
             db.session.commit()
         except ConflictError as exc:
             db.session.rollback()

@@ -23,7 +23,7 @@ from app.kpis.charts import band_wording, target_wording
 from app.kpis.models import Indicator
 from app.kpis.scoring import DirectionOfTravel, Rag, Target
 from app.numbers import whole_number
-from app.refresh import carry_forward
+from app.refresh import carry_forward, editing
 from app.refresh import service as refresh_service
 from app.refresh.models import PlanRefresh
 from app.reports import workbook
@@ -100,7 +100,7 @@ def year_end(year: int, standings: list[kpi_service.Standing] | None = None) -> 
     plan_year = calendar.plan_year_for(q4)
     refresh = refresh_service.refresh_for(year + 1)
     rag_by_quarter = [(q, actions_service.dashboard(q).counts) for q in q4.year_quarters()]
-    retired = [a for a in refresh_service.plan_actions(plan_year) if a.retired_at is not None]
+    retired = [a for a in editing.plan_actions(plan_year) if a.retired_at is not None]
     completed: list[Action] = []
     carried: list[CarriedRow] = []
     if refresh is not None and refresh.from_year == plan_year:

@@ -15,7 +15,7 @@ from app.errors import ConflictError, DuplicateError
 from app.extensions import db
 from app.kpis import service as kpi_service
 from app.kpis.models import Indicator, IndicatorTarget
-from app.refresh import service
+from app.refresh import editing, service
 from app.refresh.models import PlanRefresh, RefreshOutcome
 from app.reports import year_end as year_end_service
 from app.strategy import service as calendar
@@ -303,7 +303,7 @@ def test_edit_conflict_is_shown_and_nothing_is_overwritten(refreshed, login):
     assert "First title" in page and "Second title" in page, "theirs shown, yours kept"
     assert action("A3", 2019).title == "First title"
     with pytest.raises(ConflictError):
-        service.edit_action(second.user, action("A3", 2019), version=stale, title="x", timescale="",
+        editing.edit_action(second.user, action("A3", 2019), version=stale, title="x", timescale="",
                             outcomes=[], sub_actions=[], lead_ids=[int(leads[0])])
 
 
@@ -351,7 +351,7 @@ def test_retire_an_action(refreshed, login, make_user, agency_named):
     assert "A2 is already retired" in r.get_data(as_text=True)
     # a form built before someone else's change is a conflict, and nothing is retired
     a3 = action("A3", 2019)
-    service.edit_action(refreshed, a3, version=a3.version, title="Changed meanwhile", timescale="",
+    editing.edit_action(refreshed, a3, version=a3.version, title="Changed meanwhile", timescale="",
                         outcomes=[], sub_actions=[s.text for s in a3.sub_actions],
                         lead_ids=[lead.agency_id for lead in a3.leads])
     db.session.commit()
@@ -394,20 +394,20 @@ def test_add_an_action(refreshed, login, agency_named):
     assert "B10" in [r.action.code for r in actions_service.dashboard(Q1_2019).rows]
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.verb == "create", AuditEvent.entity == "action"))
     with pytest.raises(DuplicateError):
-        service.add_action(client.user, 2019, objective=b10.objective, code="B10", title="x", timescale="",
+        editing.add_action(client.user, 2019, objective=b10.objective, code="B10", title="x", timescale="",
                            lead_ids=[vs.id])
 
 
 def test_writes_to_the_old_year_are_refused_at_the_service_level(refreshed, login):
     old = action("A3", 2018)
     lead_ids = [lead.agency_id for lead in old.leads]
-    with pytest.raises(service.PlanYearReadOnlyError):
-        service.edit_action(refreshed, old, version=old.version, title="Rewritten", timescale="",
+    with pytest.raises(editing.PlanYearReadOnlyError):
+        editing.edit_action(refreshed, old, version=old.version, title="Rewritten", timescale="",
                             outcomes=[], sub_actions=[], lead_ids=lead_ids)
-    with pytest.raises(service.PlanYearReadOnlyError):
-        service.retire_action(refreshed, old, version=old.version, reason="Gone")
-    with pytest.raises(service.PlanYearReadOnlyError):
-        service.add_action(refreshed, 2018, objective=old.objective, code="A20", title="x", timescale="",
+    with pytest.raises(editing.PlanYearReadOnlyError):
+        editing.retire_action(refreshed, old, version=old.version, reason="Gone")
+    with pytest.raises(editing.PlanYearReadOnlyError):
+        editing.add_action(refreshed, 2018, objective=old.objective, code="A20", title="x", timescale="",
                            lead_ids=lead_ids)
     db.session.rollback()
     assert action("A3", 2018).title == old.title and action("A3", 2018).retired_at is None
@@ -419,9 +419,9 @@ def test_writes_to_the_old_year_are_refused_at_the_service_level(refreshed, logi
 
 def test_the_seeded_plan_is_read_only_before_any_refresh(app, make_user):
     a1 = action("A1")
-    assert not service.is_writable(a1)
-    with pytest.raises(service.PlanYearReadOnlyError):
-        service.retire_action(make_user("coordinator"), a1, version=1, reason="x")
+    assert not editing.is_writable(a1)
+    with pytest.raises(editing.PlanYearReadOnlyError):
+        editing.retire_action(make_user("coordinator"), a1, version=1, reason="x")
 
 
 def test_plan_pages(refreshed, login):
@@ -480,7 +480,7 @@ def test_year_end_summary_figures(app, report, lock, make_user, login):
     service.run_refresh(csp_user, 2019)
     db.session.commit()
     a5 = action("A5", 2019)
-    service.retire_action(csp_user, a5, version=a5.version, reason="Delivered by the schools programme")
+    editing.retire_action(csp_user, a5, version=a5.version, reason="Delivered by the schools programme")
     db.session.commit()
     summary = year_end_service.year_end(2018)
     assert summary.refresh is not None
@@ -515,7 +515,7 @@ def test_year_end_pages_load_in_a_constant_number_of_queries(refreshed, login):
         first = len(statements)
         statements.clear()
         a3 = action("A3", 2019)
-        service.add_action(refreshed, 2019, objective=a3.objective, code="A30", title="More", timescale="",
+        editing.add_action(refreshed, 2019, objective=a3.objective, code="A30", title="More", timescale="",
                            lead_ids=[a3.leads[0].agency_id])
         db.session.commit()
         statements.clear()
