@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from flask import has_request_context, request
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
@@ -92,8 +93,6 @@ def _write_request() -> bool:
 
     Such a request takes SQLite's write lock when its transaction starts, so two writers are
     serialised whole: a save cannot read "not locked" while a lock of the quarter is committing
-    (PostgreSQL gets the same from the period's row lock, see app.cycle.service.ensure_unlocked).
+    (PostgreSQL gets the same from the period's row lock, see app.strategy.service.ensure_unlocked).
     """
-    from flask import has_request_context, request
-
     return has_request_context() and request.method not in SAFE_METHODS
