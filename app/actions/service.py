@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cmp_to_key
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, subqueryload
 
@@ -22,6 +22,7 @@ from app.database import utcnow
 from app.errors import ConflictError
 from app.extensions import db
 from app.quarters import Quarter, QuarterError, strategy_quarters
+from app.versioning import bump
 
 # --- the strategy and its quarters -------------------------------------------------------------
 
@@ -254,15 +255,7 @@ def save_update(actor: User, action: Action, agency: Agency, quarter: Quarter, *
         old = None
     else:
         old = _snapshot(existing)
-        result = db.session.execute(
-            update(Update)
-            .where(Update.id == existing.id, Update.version == version)
-            .values(version=Update.version + 1, **values)
-            .execution_options(synchronize_session=False)
-        )
-        db.session.refresh(existing)
-        if result.rowcount != 1:
-            raise ConflictError(existing)
+        bump(existing, version, **values)
         upd = existing
 
     by_sub = {s.sub_action_id: s for s in upd.sub_statuses}

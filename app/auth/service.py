@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 
 from app.audit.service import changed_fields, record
 from app.auth import rules
@@ -16,9 +16,10 @@ from app.auth.models import Agency, AuthAttempt, Role, User, UserSession
 from app.auth.password_policy import password_problem
 from app.auth.passwords import dummy_verify, hash_password, verify_password
 from app.database import utcnow
-from app.errors import ConflictError, DuplicateError
+from app.errors import DuplicateError
 from app.extensions import db
 from app.mail import send_mail
+from app.versioning import bump
 
 
 def normalise_email(email: str) -> str:
@@ -292,16 +293,7 @@ def update_user(actor, user: User, *, version: int, name: str, role: Role | str,
                 active: bool) -> User:
     """Change an account, refusing with ConflictError if it changed since `version` was read."""
     old = _user_snapshot(user)
-    result = db.session.execute(
-        update(User)
-        .where(User.id == user.id, User.version == version)
-        .values(name=name.strip(), role=Role(role).value, agency_id=agency.id, active=active,
-                version=User.version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(user)
-    if result.rowcount != 1:
-        raise ConflictError(user)
+    bump(user, version, name=name.strip(), role=Role(role).value, agency_id=agency.id, active=active)
     before, after = changed_fields(old, _user_snapshot(user))
     if {"role", "agency", "active"} & after.keys():
         # What the person may see or do has changed: their open sessions must not keep the old rights.
@@ -332,15 +324,7 @@ def update_agency(actor, agency: Agency, *, version: int, name: str, short_name:
     if clash:
         raise DuplicateError("An agency with this name already exists")
     old = _agency_snapshot(agency)
-    result = db.session.execute(
-        update(Agency)
-        .where(Agency.id == agency.id, Agency.version == version)
-        .values(name=name, short_name=short_name.strip(), active=active, version=Agency.version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(agency)
-    if result.rowcount != 1:
-        raise ConflictError(agency)
+    bump(agency, version, name=name, short_name=short_name.strip(), active=active)
     before, after = changed_fields(old, _agency_snapshot(agency))
     record(actor, "update", "agency", agency.id, f"Changed agency {agency.name}", before, after)
     return agency

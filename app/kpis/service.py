@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.actions import service as actions_service
@@ -23,6 +23,7 @@ from app.extensions import db
 from app.kpis import aggregation, scoring
 from app.kpis.models import Indicator, IndicatorTarget, IndicatorValue
 from app.quarters import Quarter, financial_year_label
+from app.versioning import bump
 
 # --- the catalogue ------------------------------------------------------------------------------
 
@@ -542,15 +543,7 @@ def save_value(
         old = None
     else:
         old = _value_snapshot(existing)
-        result = db.session.execute(
-            update(IndicatorValue)
-            .where(IndicatorValue.id == existing.id, IndicatorValue.version == version)
-            .values(version=IndicatorValue.version + 1, demo=False, **values)
-            .execution_options(synchronize_session=False)
-        )
-        db.session.refresh(existing)
-        if result.rowcount != 1:
-            raise ConflictError(existing)
+        bump(existing, version, demo=False, **values)
         row = existing
     new = _value_snapshot(row)
     summary = f"Entered the {quarter.label} value of {indicator.code}"
