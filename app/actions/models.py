@@ -24,6 +24,7 @@ from app.returns import RETURN_STATES, ReturnState, ReviewableReturn
 
 
 class Strategy(db.Model):
+    AUDIT_ENTITY = "strategy"  # what the audit trail calls it
     __tablename__ = "strategy"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,6 +71,7 @@ class Action(db.Model):
     points at its predecessor, so editing the new year never rewrites the old.
     """
 
+    AUDIT_ENTITY = "action"  # what the audit trail calls it
     __tablename__ = "action"
     __table_args__ = (UniqueConstraint("plan_year", "code"),)
 

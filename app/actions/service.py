@@ -66,7 +66,7 @@ def set_current_quarter(actor: User, quarter: Quarter) -> None:
     s = strategy()
     old = s.current_quarter
     s.current_quarter = quarter.slug
-    record(actor, "update", "strategy", s.id, f"Set the current quarter to {quarter.label}",
+    record(actor, "update", Strategy.AUDIT_ENTITY, s.id, f"Set the current quarter to {quarter.label}",
            {"current_quarter": old}, {"current_quarter": quarter.slug})
 
 
@@ -274,10 +274,10 @@ def save_update(actor: User, action: Action, agency: Agency, quarter: Quarter, *
     summary = (f"{'Submitted' if submit else 'Saved a draft of'} the {agency.short_name} update on "
                f"{action.code} for {quarter.label}")
     if old is None:
-        record(actor, verb, "action_update", upd.id, summary, None, new)
+        record(actor, verb, Update.AUDIT_ENTITY, upd.id, summary, None, new)
     else:
         before, after = changed_fields(old, new)
-        record(actor, verb, "action_update", upd.id, summary, before, after)
+        record(actor, verb, Update.AUDIT_ENTITY, upd.id, summary, before, after)
     return upd
 
 

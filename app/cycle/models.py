@@ -17,6 +17,7 @@ REMINDER_KINDS = ("opening", "due_soon", "overdue")
 class ReportingPeriod(db.Model):
     """One strategy quarter's update window: when it opens, its deadline, and whether it is locked."""
 
+    AUDIT_ENTITY = "reporting_period"  # what the audit trail calls it
     __tablename__ = "reporting_period"
     __table_args__ = (
         UniqueConstraint("year", "quarter"),

@@ -161,7 +161,8 @@ def set_dates(actor: User, quarter: Quarter, *, version: int, opens_on: date, de
     old = {"opens_on": period.opens_on.isoformat(), "deadline": period.deadline.isoformat()}
     bump(period, version, opens_on=opens_on, deadline=deadline)
     new = {"opens_on": opens_on.isoformat(), "deadline": deadline.isoformat()}
-    record(actor, "set-dates", "reporting_period", period.id, f"Set the {quarter.label} update window", old, new)
+    record(actor, "set-dates", ReportingPeriod.AUDIT_ENTITY, period.id, f"Set the {quarter.label} update window",
+           old, new)
     return period
 
 
@@ -410,7 +411,7 @@ def lock(
     record(
         actor,
         "lock",
-        "reporting_period",
+        ReportingPeriod.AUDIT_ENTITY,
         period.id,
         summary,
         {"locked": False},
@@ -436,7 +437,7 @@ def reopen(actor: User, quarter: Quarter, *, version: int, reason: str) -> Repor
     record(
         actor,
         "reopen",
-        "reporting_period",
+        ReportingPeriod.AUDIT_ENTITY,
         period.id,
         f"Re-opened {quarter.label}",
         old,

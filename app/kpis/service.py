@@ -186,7 +186,7 @@ def set_target(
     record(
         actor,
         "set-target",
-        "indicator_target",
+        IndicatorTarget.AUDIT_ENTITY,
         row.id,
         f"Set the {financial_year_label(year)} target for {indicator.code}",
         _target_snapshot(current) if current else None,
@@ -548,10 +548,10 @@ def save_value(
     new = _value_snapshot(row)
     summary = f"Entered the {quarter.label} value of {indicator.code}"
     if old is None:
-        record(actor, "enter-value", "indicator_value", row.id, summary, None, new)
+        record(actor, "enter-value", IndicatorValue.AUDIT_ENTITY, row.id, summary, None, new)
     else:
         before, after = changed_fields(old, new)
-        record(actor, "enter-value", "indicator_value", row.id, summary, before, after)
+        record(actor, "enter-value", IndicatorValue.AUDIT_ENTITY, row.id, summary, before, after)
     return row
 
 
@@ -579,7 +579,7 @@ def value_history(indicator: Indicator) -> list[HistoryEntry]:
         list(
             db.session.scalars(
                 select(AuditEvent)
-                .where(AuditEvent.entity == "indicator_value", AuditEvent.entity_id.in_(list(by_id)))
+                .where(AuditEvent.entity == IndicatorValue.AUDIT_ENTITY, AuditEvent.entity_id.in_(list(by_id)))
                 .order_by(AuditEvent.at, AuditEvent.id)
             )
         )
