@@ -218,6 +218,10 @@ def decide(quarter_slug: str, kind: str, item_id: int):
             f"This return changed while you were reviewing it: it is now {item.state}. "
             "Nothing was saved; check it as it stands now.")
         return _review_page(quarter, item, subject, ReviewForm(formdata=None, version=item.version), conflict)
+    return _decided(quarter, item, subject, accept)
+
+
+def _decided(quarter: Quarter, item, subject: dict, accept: bool):
     message = (f"{subject['kind']} {subject['code']} ({subject['agency'].short_name}) "
                f"{'accepted' if accept else 'returned to the agency'}")
     if wants_fragment():
