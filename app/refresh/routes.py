@@ -72,6 +72,15 @@ def run(fy: str):
                            done=service.refresh_for(year))
 
 
+def _writable_action_or_403(action_id: int) -> Action:
+    """An action of the plan in force, for a user who may manage the plan; another year's is read-only."""
+    action = get_or_404(Action, action_id)
+    require(can_manage_plan(current_user))
+    if not service.is_writable(action):
+        abort(403)
+    return action
+
+
 def _target_choices(form) -> dict:
     """The coordinator's choice of target for each indicator carried into the new year, by indicator id."""
     choices = {}
@@ -96,10 +105,7 @@ def _action_form(**kwargs) -> ActionForm:
 @bp.route("/plan/actions/<int:action_id>/edit", methods=["GET", "POST"])
 @roles(*STAFF)
 def edit(action_id: int):
-    action = get_or_404(Action, action_id)
-    require(can_manage_plan(current_user))
-    if not service.is_writable(action):
-        abort(403)
+    action = _writable_action_or_403(action_id)
     form = _action_form()
     if request.method == "GET":
         _fill(form, action)
@@ -170,10 +176,7 @@ def new_action(fy: str):
 @bp.route("/plan/actions/<int:action_id>/retire", methods=["GET", "POST"])
 @roles(*STAFF)
 def retire(action_id: int):
-    action = get_or_404(Action, action_id)
-    require(can_manage_plan(current_user))
-    if not service.is_writable(action):
-        abort(403)
+    action = _writable_action_or_403(action_id)
     form = RetireForm()
     conflict = None
     refused = None

@@ -19,7 +19,8 @@ from app.kpis import service as kpis_service
 from app.kpis.models import Indicator, IndicatorValue
 from app.permissions import CYCLE_RUNNERS, REOPENERS, STAFF
 from app.quarters import Quarter
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, post_form
+from tests.factories import add_update, add_value
 from tests.helpers import action, audit_count, count_queries, holds
 
 Q = Quarter(2019, 2)
@@ -102,20 +103,18 @@ def test_periods_page_lists_every_strategy_quarter_with_status_text(login):
     assert "Closed for review" in page  # past quarters, not locked
 
 
+def post_dates(client, version, opens_on, deadline, token: str | None = None):
+    """Send the window's dates form (day, month, year lists) from `version`; `token` if taken earlier."""
+    token = token or csrf_token(client, f"/cycle/{Q.slug}")
+    return client.post(f"/cycle/{Q.slug}/dates", data={"csrf_token": token, "dates-version": str(version),
+                                                        "dates-opens_on": opens_on, "dates-deadline": deadline})
+
+
 def test_coordinator_changes_the_dates(login):
     client = login("coordinator")
     period = service.period_for(Q)
     db.session.commit()
-    token = csrf_token(client, f"/cycle/{Q.slug}")
-    response = client.post(
-        f"/cycle/{Q.slug}/dates",
-        data={
-            "csrf_token": token,
-            "dates-version": str(period.version),
-            "dates-opens_on": ["1", "9", "2019"],
-            "dates-deadline": ["31", "10", "2019"],
-        },
-    )
+    response = post_dates(client, period.version, ["1", "9", "2019"], ["31", "10", "2019"])
     assert response.status_code == 302
     db.session.expire_all()
     period = service.period_for(Q)
@@ -136,16 +135,7 @@ def test_bad_dates_are_refused_next_to_the_field(login, opens, deadline, message
     client = login("coordinator")
     period = service.period_for(Q)
     db.session.commit()
-    token = csrf_token(client, f"/cycle/{Q.slug}")
-    response = client.post(
-        f"/cycle/{Q.slug}/dates",
-        data={
-            "csrf_token": token,
-            "dates-version": str(period.version),
-            "dates-opens_on": opens,
-            "dates-deadline": deadline,
-        },
-    )
+    response = post_dates(client, period.version, opens, deadline)
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert message in body and "govuk-error-summary" in body
@@ -160,15 +150,7 @@ def test_stale_dates_form_gets_a_conflict(login):
     token = csrf_token(client, f"/cycle/{Q.slug}")
     service.set_dates(client.user, Q, version=period.version, opens_on=date(2019, 9, 2), deadline=date(2019, 10, 25))
     db.session.commit()
-    response = client.post(
-        f"/cycle/{Q.slug}/dates",
-        data={
-            "csrf_token": token,
-            "dates-version": "1",
-            "dates-opens_on": ["1", "9", "2019"],
-            "dates-deadline": ["31", "10", "2019"],
-        },
-    )
+    response = post_dates(client, 1, ["1", "9", "2019"], ["31", "10", "2019"], token=token)
     assert response.status_code == 200
     assert "Someone else changed this quarter" in response.get_data(as_text=True)
     db.session.expire_all()
@@ -246,14 +228,18 @@ def review_url(item) -> str:
     return f"/cycle/{Q.slug}/review/{kind}/{item.id}"
 
 
+def post_review(client, item, decision: str, comment: str = "", version: int | None = None):
+    """Send the review form for `item` (accept or return), from the version the reviewer saw."""
+    return post_form(client, review_url(item), {"decision": decision, "comment": comment,
+                                                "version": str(item.version if version is None else version)},
+                     token_from=review_url(item))
+
+
 def test_coordinator_accepts_an_update(login, police_lead):
     upd = submit(police_lead)
     client = login("coordinator")
     assert "On track." in client.get(review_url(upd)).get_data(as_text=True)
-    token = csrf_token(client, review_url(upd))
-    response = client.post(
-        review_url(upd), data={"csrf_token": token, "decision": "accept", "version": str(upd.version)}
-    )
+    response = post_review(client, upd, "accept")
     assert response.status_code == 302
     db.session.expire_all()
     upd = db.session.get(Update, upd.id)
@@ -266,16 +252,7 @@ def test_coordinator_accepts_an_update(login, police_lead):
 def test_returned_update_goes_back_to_the_lead_as_a_draft_with_the_comment(login, police_lead, police):
     upd = submit(police_lead)
     client = login("coordinator")
-    token = csrf_token(client, review_url(upd))
-    response = client.post(
-        review_url(upd),
-        data={
-            "csrf_token": token,
-            "decision": "return",
-            "comment": "Say what the steering group decided.",
-            "version": str(upd.version),
-        },
-    )
+    response = post_review(client, upd, "return", "Say what the steering group decided.")
     assert response.status_code == 302
     db.session.expire_all()
     upd = db.session.get(Update, upd.id)
@@ -301,10 +278,7 @@ def test_returned_update_goes_back_to_the_lead_as_a_draft_with_the_comment(login
 def test_returning_needs_a_comment(login, police_lead):
     upd = submit(police_lead)
     client = login("coordinator")
-    token = csrf_token(client, review_url(upd))
-    response = client.post(
-        review_url(upd), data={"csrf_token": token, "decision": "return", "comment": "  ", "version": str(upd.version)}
-    )
+    response = post_review(client, upd, "return", "  ")
     assert response.status_code == 200
     assert "Enter a comment saying what needs to change" in response.get_data(as_text=True)
     db.session.expire_all()
@@ -314,16 +288,7 @@ def test_returning_needs_a_comment(login, police_lead):
 def test_indicator_values_are_reviewed_too(login, police_lead):
     row = enter_value(police_lead)
     client = login("coordinator")
-    token = csrf_token(client, review_url(row))
-    response = client.post(
-        review_url(row),
-        data={
-            "csrf_token": token,
-            "decision": "return",
-            "comment": "Check the count against CRIS.",
-            "version": str(row.version),
-        },
-    )
+    response = post_review(client, row, "return", "Check the count against CRIS.")
     assert response.status_code == 302
     db.session.expire_all()
     row = db.session.get(IndicatorValue, row.id)
@@ -345,10 +310,7 @@ def test_separation_of_duties(login, make_user, agency_named):
     db.session.rollback()
 
     client = login(user=coordinator)
-    token = csrf_token(client, review_url(upd))
-    response = client.post(
-        review_url(upd), data={"csrf_token": token, "decision": "accept", "version": str(upd.version)}
-    )
+    response = post_review(client, upd, "accept")
     assert response.status_code == 403
     assert "separation of duties" in response.get_data(as_text=True)
     db.session.expire_all()
@@ -397,29 +359,10 @@ def accept_everything(quarter: Quarter, reviewer) -> None:
                     Action.code == item.code, Action.plan_year == actions_service.plan_year_for(quarter)
                 )
             )
-            db.session.add(
-                Update(
-                    action_id=act.id,
-                    agency_id=item.agency.id,
-                    year=quarter.year,
-                    quarter=quarter.number,
-                    status="green",
-                    commentary="ok",
-                    state="accepted",
-                    reviewed_by_id=reviewer.id,
-                )
-            )
+            add_update(act, item.agency.id, quarter, "green", state="accepted", commentary="ok",
+                       reviewed_by_id=reviewer.id)
         else:
-            db.session.add(
-                IndicatorValue(
-                    indicator_id=indicator(item.code).id,
-                    year=quarter.year,
-                    quarter=quarter.number,
-                    value=1.0,
-                    state="accepted",
-                    reviewed_by_id=reviewer.id,
-                )
-            )
+            add_value(indicator(item.code), quarter, 1.0, state="accepted", reviewed_by_id=reviewer.id)
     db.session.commit()
 
 
