@@ -13,6 +13,14 @@ from app.errors import DuplicateError
 from app.extensions import db
 
 
+def _account(email: str):
+    """The account with this email address; a usage error (the command's message) when there is none."""
+    user = auth_service.find_user(email)
+    if user is None:
+        raise click.UsageError(f"No account with the email {email}")
+    return user
+
+
 def register_cli(app: Flask) -> None:
     from app.cycle.cli import register_cycle_cli
 
@@ -103,9 +111,7 @@ def register_cli(app: Flask) -> None:
     @click.argument("email")
     def reset_password(email: str) -> None:
         """Print a one-time link for the account to choose a new password (nobody sees the password)."""
-        user = auth_service.find_user(email)
-        if user is None:
-            raise click.UsageError(f"No account with the email {email}")
+        user = _account(email)
         purpose = "reset" if user.has_password else "invitation"
         auth_service.record_link_sent(None, user, purpose, how="printed")
         db.session.commit()
@@ -120,9 +126,7 @@ def register_cli(app: Flask) -> None:
         """Take away an account's authenticator app (device and recovery codes lost); it sets up a new one."""
         from app.auth import second_factor
 
-        user = auth_service.find_user(email)
-        if user is None:
-            raise click.UsageError(f"No account with the email {email}")
+        user = _account(email)
         second_factor.remove(None, user)
         auth_service.end_all_sessions(user)
         db.session.commit()

@@ -69,11 +69,6 @@ def enter_value(user, code="DV01", quarter=Q, value=12.0) -> IndicatorValue:
 
 
 @pytest.fixture
-def police(agency_named):
-    return agency_named("Metropolitan Police Service")
-
-
-@pytest.fixture
 def police_lead(make_user, police):
     return make_user("lead", police, name="Pat Police")
 

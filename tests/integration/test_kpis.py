@@ -33,11 +33,6 @@ def _post_value(client, code: str, quarter: Quarter = Q, version: int = 0, heade
 
 
 @pytest.fixture
-def police_lead(login, agency_named):
-    return login("lead", agency_named("Metropolitan Police Service"))
-
-
-@pytest.fixture
 def csp_lead(login, agency_named):
     return login("lead", agency_named("Community Safety Partnership"))
 

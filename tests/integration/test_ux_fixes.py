@@ -33,16 +33,6 @@ def version_in(body: str, name: str = "version") -> str:
 
 
 @pytest.fixture
-def police(agency_named):
-    return agency_named("Metropolitan Police Service")
-
-
-@pytest.fixture
-def police_lead(login, police):
-    return login("lead", police)
-
-
-@pytest.fixture
 def coordinator(make_user):
     return make_user("coordinator", name="Chris Coordinator")
 
