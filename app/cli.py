@@ -20,6 +20,14 @@ from app.kpis.seed import load_indicators
 from app.reports.cli import register_reports_cli
 
 
+def _account(email: str):
+    """The account with this email address; a usage error (the command's message) when there is none."""
+    user = auth_service.find_user(email)
+    if user is None:
+        raise click.UsageError(f"No account with the email {email}")
+    return user
+
+
 def register_cli(app: Flask) -> None:
     register_cycle_cli(app)
     register_reports_cli(app)
@@ -96,9 +104,7 @@ def register_cli(app: Flask) -> None:
     @click.argument("email")
     def reset_password(email: str) -> None:
         """Print a one-time link for the account to choose a new password (nobody sees the password)."""
-        user = auth_service.find_user(email)
-        if user is None:
-            raise click.UsageError(f"No account with the email {email}")
+        user = _account(email)
         purpose = "reset" if user.has_password else "invitation"
         auth_service.record_link_sent(None, user, purpose, how="printed")
         db.session.commit()
@@ -111,9 +117,7 @@ def register_cli(app: Flask) -> None:
     @click.argument("email")
     def remove_second_factor(email: str) -> None:
         """Take away an account's authenticator app (device and recovery codes lost); it sets up a new one."""
-        user = auth_service.find_user(email)
-        if user is None:
-            raise click.UsageError(f"No account with the email {email}")
+        user = _account(email)
         second_factor.remove(None, user)
         auth_service.end_all_sessions(user)
         db.session.commit()

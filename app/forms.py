@@ -6,11 +6,13 @@ them) and each whole-number field refuses numbers no column can hold.
 """
 
 import re
+from collections.abc import Iterable
 
 from flask_wtf import FlaskForm as _FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput
-from wtforms import DateField, IntegerField, StringField
-from wtforms.validators import ValidationError
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect
+from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional, ValidationError
 
 # C0 controls and DEL, except tab, line feed and carriage return, which multi-line text keeps.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -66,3 +68,42 @@ class CompleteGovDateInput(GovDateInput):
             finally:
                 field.raw_data = raw
         return super().map_gov_params(field, **kwargs)
+
+
+def positive_int(text: str | None, maximum: int = INT_MAX) -> int | None:
+    """A query parameter as a whole number from 1 to `maximum`; None for anything else."""
+    text = (text or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(maximum)):
+        return None
+    value = int(text)
+    return value if 1 <= value <= maximum else None
+
+
+class ListFilterForm(FlaskForm):
+    """A list's filters by objective and agency, read from the query string: bookmarkable, so no CSRF.
+
+    A choice that names no objective or agency filters nothing rather than failing.
+    """
+
+    class Meta:
+        csrf = False
+
+    ALL_AGENCIES = "All agencies"  # the agency list's first option
+    objective = SelectField("Objective", widget=GovSelect(), validators=[Optional()], validate_choice=False)
+    agency = SelectField("Agency", widget=GovSelect(), validators=[Optional()], validate_choice=False)
+
+    def offer(self, objectives: Iterable, agencies: Iterable) -> None:
+        """Set the objectives and agencies to choose from."""
+        objectives = list(objectives)
+        self._objective_codes = {o.code for o in objectives}
+        self.objective.choices = [SelectChoice("", "All objectives")] + [
+            SelectChoice(o.code, f"{o.code}. {o.title}") for o in objectives]
+        self.agency.choices = [SelectChoice("", self.ALL_AGENCIES)] + [
+            SelectChoice(str(a.id), a.name) for a in agencies]
+
+    def chosen(self) -> dict:
+        """The filters as the service takes them, None where nothing (or nothing valid) is chosen."""
+        return {
+            "objective": self.objective.data if self.objective.data in self._objective_codes else None,
+            "agency_id": positive_int(self.agency.data),  # bounded: an id past 64 bits is no agency
+        }

@@ -1,5 +1,9 @@
 """Small helpers shared by the views: fragment-or-page rendering, 404 loading and page links."""
 
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import abort, make_response, render_template, request
@@ -7,7 +11,9 @@ from flask_htmx import HTMX
 from werkzeug.routing import IntegerConverter
 
 from app.audit import paging
+from app.errors import ConflictError
 from app.extensions import db, htmx
+from app.forms import INT_MAX
 from app.strategy import service as calendar
 from app.strategy.quarters import Quarter, QuarterError
 
@@ -45,7 +51,7 @@ def quarter_or_404(slug: str) -> Quarter:
         abort(404)
 
 
-INT_COLUMN_MAX = 2**31 - 1  # the largest id an INTEGER primary key holds (PostgreSQL and SQLite alike)
+INT_COLUMN_MAX = INT_MAX  # the largest id an INTEGER primary key holds (PostgreSQL and SQLite alike)
 
 
 class IdConverter(IntegerConverter):
@@ -57,15 +63,6 @@ class IdConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's name
         kwargs.setdefault("max", INT_COLUMN_MAX)
         super().__init__(map, *args, **kwargs)
-
-
-def positive_int(text: str | None, maximum: int = INT_COLUMN_MAX) -> int | None:
-    """A query parameter as a whole number from 1 to `maximum`; None for anything else."""
-    text = (text or "").strip()
-    if not text.isascii() or not text.isdigit() or len(text) > len(str(maximum)):
-        return None
-    value = int(text)
-    return value if 1 <= value <= maximum else None
 
 
 def refuse_control_characters_in_query() -> None:
@@ -101,3 +98,55 @@ def pagination_links(page: int, last: int, label: str) -> dict:
     if page < last:
         pagination["next"] = {"href": href(page + 1)}
     return pagination
+
+
+def page_or_404() -> int:
+    """The `page` query parameter as a page number (absent: 1); a malformed one is a 404.
+
+    Its range is checked by last_page_or_404 once the matching rows are counted.
+    """
+    page = paging.parse_page(request.args.get("page"), sys.maxsize)
+    if page is None:
+        abort(404)
+    return page
+
+
+def last_page_or_404(page: int, total: int, per_page: int) -> int:
+    """The last page of `total` rows; a 404 when `page` lies beyond it."""
+    last = paging.last_page(total, per_page)
+    if page > last:
+        abort(404)
+    return last
+
+
+@dataclass
+class Outcome:
+    """What became of a write a view asked for: saved, met a conflict, or refused with a reason to show."""
+
+    saved: bool
+    result: Any = None
+    conflict: Any = None  # ConflictError.current: what someone else saved since the form was built
+    refusal: Exception | None = None
+
+
+def commit_write(write: Callable[[], Any], *refusals: type[Exception], conflicts: bool = True) -> Outcome:
+    """Call a service write and commit once; a ConflictError or one of `refusals` rolls it all back.
+
+    `conflicts=False` is for a write that is not versioned: a ConflictError from it is an error like any
+    other. Any other error rolls back too and propagates: a request writes all of its change or none of it.
+    """
+    try:
+        result = write()
+        db.session.commit()
+    except ConflictError as exc:
+        db.session.rollback()
+        if not conflicts:
+            raise
+        return Outcome(saved=False, conflict=exc.current)
+    except refusals as exc:
+        db.session.rollback()
+        return Outcome(saved=False, refusal=exc)
+    except Exception:
+        db.session.rollback()
+        raise
+    return Outcome(saved=True, result=result)

@@ -234,6 +234,18 @@ def login(app, make_user) -> Callable:
     return do
 
 
+@pytest.fixture
+def police(agency_named):
+    """The Metropolitan Police Service: it leads many actions and owns DV04."""
+    return agency_named("Metropolitan Police Service")
+
+
+@pytest.fixture
+def police_lead(login, police):
+    """A test client signed in as a lead of the police."""
+    return login("lead", police)
+
+
 def post_form(client, url: str, data: dict, token_from: str | None = None, **kwargs):
     """POST `data` with a CSRF token taken from the page at `token_from` (default: the same URL)."""
     token = csrf_token(client, token_from or "/dashboard")

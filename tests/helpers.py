@@ -4,13 +4,14 @@ Plain functions rather than fixtures because tests call them many times with arg
 that need the app (make_user, agency_named, login) are fixtures in tests/conftest.py.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import event, func, select
 
 from app.actions.models import Action
 from app.audit.models import AuditEvent
+from app.auth.models import Role
 from app.extensions import db
 
 
@@ -22,6 +23,21 @@ def action(code: str, year: int = 2018, *, fresh: bool = False) -> Action:
     if fresh:
         db.session.expire_all()
     return db.session.scalar(select(Action).where(Action.code == code, Action.plan_year == year))
+
+
+# The people the permission tests sign in as: every role, a lead of another agency, and nobody signed in.
+PEOPLE = (*(role.value for role in Role), "other_lead", "anonymous")
+
+
+def holds(who: str, allowed: Iterable[Role]) -> bool:
+    """Whether a test's person holds one of the registry's `allowed` roles (app.permissions).
+
+    `who` is a role, or a role with an agency qualifier ("other_lead", "lead_owner", "lead_other");
+    "anonymous" holds none.
+    """
+    if who == "anonymous":
+        return False
+    return Role(who.removeprefix("other_").removesuffix("_owner").removesuffix("_other")) in tuple(allowed)
 
 
 def audit_count() -> int:

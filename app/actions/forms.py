@@ -5,8 +5,8 @@ from wtforms import HiddenField, IntegerField, RadioField, SelectField, SubmitFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from app.actions.rollup import MITIGATION_NEEDED, SUBMITTABLE, Status
-from app.forms import FlaskForm  # refuses control characters and oversized numbers
+from app.actions.rollup import MITIGATION_NEEDED, STATUS_ORDER, SUBMITTABLE, Status
+from app.forms import FlaskForm, ListFilterForm  # FlaskForm refuses control characters and oversized numbers
 
 TEXT_LIMIT = 4000  # characters: about a page of A4, as long as the HCSP report can carry
 
@@ -57,6 +57,12 @@ class UpdateForm(FlaskForm):
             ok = False
         return ok
 
+    def for_service(self) -> dict:
+        """What the lead entered, as save_update's keyword arguments."""
+        return {"version": self.version.data, "status": Status(self.status.data) if self.status.data else None,
+                "commentary": self.commentary.data or "", "mitigation": self.mitigation.data or "",
+                "sub_statuses": self.sub_statuses(), "submit": self.submitting}
+
     def sub_statuses(self) -> dict[int, Status]:
         """The sub-action statuses chosen, keyed by sub-action id; unset ones are left out."""
         return {sid: Status(getattr(self, name).data) for sid, name in self.sub_action_fields
@@ -81,12 +87,19 @@ def update_form_for(action, **kwargs) -> UpdateForm:
     return ActionUpdateForm(**kwargs)
 
 
-class DashboardFilterForm(FlaskForm):
-    """Dashboard filters come in the query string, so they are bookmarkable and need no CSRF."""
+class DashboardFilterForm(ListFilterForm):
+    """Dashboard filters: objective, lead agency and status (or overdue)."""
 
-    class Meta:
-        csrf = False
-
-    objective = SelectField("Objective", widget=GovSelect(), validators=[Optional()], validate_choice=False)
+    ALL_AGENCIES = "All lead agencies"
     agency = SelectField("Lead agency", widget=GovSelect(), validators=[Optional()], validate_choice=False)
     status = SelectField("Status", widget=GovSelect(), validators=[Optional()], validate_choice=False)
+    STATUSES = frozenset({s.value for s in STATUS_ORDER} | {"overdue"})
+
+    def offer(self, objectives, agencies) -> None:
+        super().offer(objectives, agencies)
+        self.status.choices = [SelectChoice("", "All statuses")] + [
+            SelectChoice(s.value, "No update yet" if s is Status.NO_UPDATE else s.label) for s in STATUS_ORDER
+        ] + [SelectChoice("overdue", "Overdue")]
+
+    def chosen(self) -> dict:
+        return super().chosen() | {"status": self.status.data if self.status.data in self.STATUSES else None}

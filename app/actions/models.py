@@ -55,6 +55,7 @@ class Action(db.Model):
     points at its predecessor, so editing the new year never rewrites the old.
     """
 
+    AUDIT_ENTITY = "action"  # what the audit trail calls it
     __tablename__ = "action"
     __table_args__ = (UniqueConstraint("plan_year", "code"),)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
+
+from app.labels import LabelledEnum
 
 __all__ = [
     "MITIGATION_NEEDED",
@@ -17,19 +18,14 @@ __all__ = [
 ]
 
 
-class Status(enum.StrEnum):
-    """An action's RAG status for a quarter; the value is what is stored."""
+class Status(LabelledEnum):
+    """An action's RAG status for a quarter; the value is what is stored, the label is shown beside the colour."""
 
-    COMPLETE = "complete"
-    GREEN = "green"
-    AMBER = "amber"
-    RED = "red"
-    NO_UPDATE = "no_update"
-
-    @property
-    def label(self) -> str:
-        """The text shown beside the colour, e.g. "No update"."""
-        return _LABELS[self]
+    COMPLETE = "complete", "Complete"
+    GREEN = "green", "Green"
+    AMBER = "amber", "Amber"
+    RED = "red", "Red"
+    NO_UPDATE = "no_update", "No update"
 
     @property
     def definition(self) -> str:
@@ -46,14 +42,6 @@ class Status(enum.StrEnum):
         """The class suffix that picks the colour: complete (blue), green, amber, red, none (grey)."""
         return _CSS[self]
 
-
-_LABELS: dict[Status, str] = {
-    Status.COMPLETE: "Complete",
-    Status.GREEN: "Green",
-    Status.AMBER: "Amber",
-    Status.RED: "Red",
-    Status.NO_UPDATE: "No update",
-}
 
 _DEFINITIONS: dict[Status, str] = {
     Status.COMPLETE: "The action has been delivered.",
@@ -111,26 +99,13 @@ def partnership_status(submitted: Iterable[Status | None]) -> Status:
     return max(ranked, key=_SEVERITY.__getitem__)
 
 
-class Movement(enum.StrEnum):
-    """How an action's status changed between two quarters."""
+class Movement(LabelledEnum):
+    """How an action's status changed between two quarters; the label is the text shown in reports."""
 
-    IMPROVED = "improved"
-    DECLINED = "declined"
-    UNCHANGED = "unchanged"
-    NOT_COMPARABLE = "not_comparable"
-
-    @property
-    def label(self) -> str:
-        """The text shown in reports, e.g. "No change"."""
-        return _MOVEMENT_LABELS[self]
-
-
-_MOVEMENT_LABELS: dict[Movement, str] = {
-    Movement.IMPROVED: "Improved",
-    Movement.DECLINED: "Declined",
-    Movement.UNCHANGED: "No change",
-    Movement.NOT_COMPARABLE: "Not comparable",
-}
+    IMPROVED = "improved", "Improved"
+    DECLINED = "declined", "Declined"
+    UNCHANGED = "unchanged", "No change"
+    NOT_COMPARABLE = "not_comparable", "Not comparable"
 
 
 def movement(previous: Status, current: Status) -> Movement:

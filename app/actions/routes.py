@@ -1,20 +1,13 @@
 """Views of the actions feature: thin — load, check, validate, call the service, commit once."""
 
-import sys
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from app.actions import service
 from app.actions.forms import DashboardFilterForm, update_form_for
 from app.actions.models import Action
-from app.actions.rollup import STATUS_ORDER, Status
-from app.audit import paging
 from app.auth import service as auth_service
 from app.auth.models import Agency
-from app.errors import ConflictError
-from app.extensions import db
 from app.kpis import service as kpi_service
 from app.permissions import (
     OWN_AGENCY,
@@ -29,7 +22,16 @@ from app.permissions import (
 from app.strategy import service as calendar
 from app.strategy.quarters import Quarter
 from app.strategy.service import QuarterLockedError
-from app.web import get_or_404, pagination_links, positive_int, quarter_or_404, render_page_or_fragment, wants_fragment
+from app.web import (
+    commit_write,
+    get_or_404,
+    last_page_or_404,
+    page_or_404,
+    pagination_links,
+    quarter_or_404,
+    render_page_or_fragment,
+    wants_fragment,
+)
 
 bp = Blueprint("actions", __name__)
 
@@ -38,14 +40,10 @@ bp = Blueprint("actions", __name__)
 @roles(*RETURN_WRITERS)
 def my_actions():
     quarter = calendar.current_quarter()
-    page = paging.parse_page(request.args.get("page"), sys.maxsize)  # its range is checked once counted
-    if page is None:
-        abort(404)
+    page = page_or_404()
     rows, total = service.my_actions_page(current_user.agency_id, quarter, page,
                                           per_page=service.MY_ACTIONS_PAGE_SIZE)
-    last = paging.last_page(total, service.MY_ACTIONS_PAGE_SIZE)
-    if page > last:
-        abort(404)
+    last = last_page_or_404(page, total, service.MY_ACTIONS_PAGE_SIZE)
     return render_template("actions/my_actions.html", quarter=quarter, rows=rows, total=total,
                            page_number=page, last=last,
                            pagination=pagination_links(page, last, "Pages of your actions"))
@@ -57,67 +55,56 @@ def edit_update(action_id: int, agency_id: int, quarter_slug: str):
     action = get_or_404(Action, action_id)
     agency = get_or_404(Agency, agency_id)
     quarter = quarter_or_404(quarter_slug)
-    # An action row belongs to one plan year: a later year's quarters are updated on its carried-forward
-    # row. A link (or an open form) from before the refresh follows the action to that row; 307 keeps
-    # a POST a POST, so a form sent after the refresh still lands on the row that now owns the update.
     if action.plan_year != calendar.plan_year_for(quarter):
-        target = service.row_in_force(action, quarter)
-        if target is None or not target.is_led_by(agency.id):
-            abort(404)
-        return redirect(url_for("actions.edit_update", action_id=target.id, agency_id=agency.id,
-                                quarter_slug=quarter.slug), 307 if request.method == "POST" else 302)
+        return _follow_to_row_in_force(action, agency, quarter)
     if not action.is_led_by(agency.id):
         abort(404)
     require(can_write_action_update(current_user, action, agency.id))
-
     existing = service.find_update(action, agency.id, quarter)
     form = update_form_for(action)
-    conflict = None
-    locked_error = None
-    notice = None
     if request.method == "GET":
         _fill(form, existing)
-        if request.args.get("copy") == "last-quarter":
-            notice = _copy_last_quarter(form, service.previous_update(action, agency.id, quarter))
-    elif form.validate_on_submit():
-        try:
-            saved = service.save_update(
-                current_user, action, agency, quarter,
-                version=form.version.data,
-                status=Status(form.status.data) if form.status.data else None,
-                commentary=form.commentary.data or "",
-                mitigation=form.mitigation.data or "",
-                sub_statuses=form.sub_statuses(),
-                submit=form.submitting,
-            )
-            db.session.commit()
-        except ConflictError as exc:
-            db.session.rollback()
-            conflict = exc.current
-        except QuarterLockedError as exc:
-            # Keep what the lead typed on screen (the form still holds it) beside the reason it was refused.
-            db.session.rollback()
-            locked_error = str(exc)
-        else:
-            message = (f"Update on {action.code} submitted for {quarter.label}" if form.submitting
-                       else f"Draft of the update on {action.code} saved")
-            if wants_fragment():
-                # formdata=None: a form bound to the request would render the version the user posted,
-                # and the next save from the swapped-in form would meet a false conflict.
-                form = update_form_for(action, formdata=None)
-                _fill(form, saved)
-                return render_page_or_fragment(
-                    "actions/update.html", "actions/_update_form.html",
-                    **_form_context(action, agency, quarter, form, saved, saved_message=message))
-            flash(message, "success")
-            return redirect(url_for("actions.my_actions"))
-    if conflict is not None:
-        existing = conflict
-    return render_page_or_fragment(
-        "actions/update.html", "actions/_update_form.html",
-        **_form_context(action, agency, quarter, form, existing, conflict=conflict, locked_error=locked_error,
-                        notice=notice),
-    )
+        notice = (_copy_last_quarter(form, service.previous_update(action, agency.id, quarter))
+                  if request.args.get("copy") == "last-quarter" else None)
+        return _update_page(action, agency, quarter, form, existing, notice=notice)
+    if not form.validate_on_submit():
+        return _update_page(action, agency, quarter, form, existing)
+    outcome = commit_write(lambda: service.save_update(current_user, action, agency, quarter, **form.for_service()),
+                           QuarterLockedError)
+    if outcome.saved:
+        return _update_saved(action, agency, quarter, form, outcome.result)
+    # Keep what the lead typed on screen (the form still holds it) beside the conflict or the lock.
+    return _update_page(action, agency, quarter, form, outcome.conflict or existing, conflict=outcome.conflict,
+                        locked_error=str(outcome.refusal) if outcome.refusal else None)
+
+
+def _follow_to_row_in_force(action, agency, quarter):
+    """An action row belongs to one plan year: a later year's quarters are updated on its carried-forward
+    row. A link (or an open form) from before the refresh follows the action to that row; 307 keeps
+    a POST a POST, so a form sent after the refresh still lands on the row that now owns the update."""
+    target = service.row_in_force(action, quarter)
+    if target is None or not target.is_led_by(agency.id):
+        abort(404)
+    return redirect(url_for("actions.edit_update", action_id=target.id, agency_id=agency.id,
+                            quarter_slug=quarter.slug), 307 if request.method == "POST" else 302)
+
+
+def _update_saved(action, agency, quarter, form, saved):
+    message = (f"Update on {action.code} submitted for {quarter.label}" if form.submitting
+               else f"Draft of the update on {action.code} saved")
+    if not wants_fragment():
+        flash(message, "success")
+        return redirect(url_for("actions.my_actions"))
+    # formdata=None: a form bound to the request would render the version the user posted,
+    # and the next save from the swapped-in form would meet a false conflict.
+    form = update_form_for(action, formdata=None)
+    _fill(form, saved)
+    return _update_page(action, agency, quarter, form, saved, saved_message=message)
+
+
+def _update_page(action, agency, quarter, form, upd, **context):
+    return render_page_or_fragment("actions/update.html", "actions/_update_form.html",
+                                   **_form_context(action, agency, quarter, form, upd, **context))
 
 
 def _copy_last_quarter(form, previous) -> str | None:
@@ -163,34 +150,17 @@ def dashboard():
     quarter_slug = request.args.get("quarter")
     quarter = quarter_or_404(quarter_slug) if quarter_slug else calendar.current_quarter()
     form = DashboardFilterForm(request.args)
-    objectives = service.objectives()
-    agencies = [a for a in auth_service.agencies() if a.active]
-    form.objective.choices = [SelectChoice("", "All objectives")] + [
-        SelectChoice(o.code, f"{o.code}. {o.title}") for o in objectives]
-    form.agency.choices = [SelectChoice("", "All lead agencies")] + [
-        SelectChoice(str(a.id), a.name) for a in agencies]
-    form.status.choices = [SelectChoice("", "All statuses")] + [
-        SelectChoice(s.value, "No update yet" if s is Status.NO_UPDATE else s.label) for s in STATUS_ORDER
-    ] + [SelectChoice("overdue", "Overdue")]
-    objective = form.objective.data if form.objective.data in {o.code for o in objectives} else None
-    agency_id = positive_int(form.agency.data)  # bounded: an id past 64 bits is no agency
-    status_values = {s.value for s in STATUS_ORDER} | {"overdue"}
-    status = form.status.data if form.status.data in status_values else None
-    # The page number's form is checked first, and its range once the rows matching the filters are counted.
-    page = paging.parse_page(request.args.get("page"), sys.maxsize)
-    if page is None:
-        abort(404)
-    board = service.dashboard(quarter, objective=objective, agency_id=agency_id, status=status, page=page,
-                              per_page=service.DASHBOARD_PAGE_SIZE)
-    last = paging.last_page(board.total, service.DASHBOARD_PAGE_SIZE)
-    if page > last:
-        abort(404)
+    form.offer(service.objectives(), [a for a in auth_service.agencies() if a.active])
+    filters = form.chosen()
+    page = page_or_404()
+    board = service.dashboard(quarter, **filters, page=page, per_page=service.DASHBOARD_PAGE_SIZE)
+    last = last_page_or_404(page, board.total, service.DASHBOARD_PAGE_SIZE)
     missing_values = (kpi_service.missing_values(quarter) if current_user.has_role(*STAFF)
                       else None)
     return render_page_or_fragment(
         "actions/dashboard.html", "actions/_dashboard_results.html",
         board=board, form=form, quarters=quarters, quarter=quarter,
-        filtered=bool(objective or agency_id or status),
+        filtered=any(filters.values()),
         missing_values=missing_values,
         as_fragment=wants_fragment(),
         page_number=page, last=last, pagination=pagination_links(page, last, "Pages of the actions list"),

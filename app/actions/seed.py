@@ -65,7 +65,7 @@ def load_plan(path: Path = PLAN_FILE) -> SeedResult:
                         aliases=list(entry.get("aliases") or []), stakeholder=bool(entry.get("stakeholder")))
         db.session.add(agency)
         db.session.flush()
-        record(None, "seed", "agency", agency.id, f"Seeded agency {agency.name}")
+        record(None, "seed", Agency.AUDIT_ENTITY, agency.id, f"Seeded agency {agency.name}")
         for name in (agency.name, agency.short_name, *agency.aliases):
             index.setdefault(name.lower(), agency)
         result.agencies += 1

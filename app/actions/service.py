@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cmp_to_key
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, subqueryload
 
@@ -22,6 +22,7 @@ from app.errors import ConflictError
 from app.extensions import db
 from app.strategy.quarters import Quarter
 from app.strategy.service import ensure_unlocked, plan_year_for
+from app.versioning import bump
 
 # --- the plan ---------------------------------------------------------------------------------
 
@@ -195,15 +196,7 @@ def save_update(actor: User, action: Action, agency: Agency, quarter: Quarter, *
         old = None
     else:
         old = _snapshot(existing)
-        result = db.session.execute(
-            update(Update)
-            .where(Update.id == existing.id, Update.version == version)
-            .values(version=Update.version + 1, **values)
-            .execution_options(synchronize_session=False)
-        )
-        db.session.refresh(existing)
-        if result.rowcount != 1:
-            raise ConflictError(existing)
+        bump(existing, version, **values)
         upd = existing
 
     by_sub = {s.sub_action_id: s for s in upd.sub_statuses}
@@ -222,10 +215,10 @@ def save_update(actor: User, action: Action, agency: Agency, quarter: Quarter, *
     summary = (f"{'Submitted' if submit else 'Saved a draft of'} the {agency.short_name} update on "
                f"{action.code} for {quarter.label}")
     if old is None:
-        record(actor, verb, "action_update", upd.id, summary, None, new)
+        record(actor, verb, Update.AUDIT_ENTITY, upd.id, summary, None, new)
     else:
         before, after = changed_fields(old, new)
-        record(actor, verb, "action_update", upd.id, summary, before, after)
+        record(actor, verb, Update.AUDIT_ENTITY, upd.id, summary, before, after)
     return upd
 
 

@@ -65,6 +65,17 @@ def index():
     if page is None:
         # A page that does not exist (abc, -1, 0, after the last) is not found, rather than quietly page 1.
         abort(404)
+    return render_template(
+        "audit/index.html", rows=service.events(current_user, filters, page=page), page=page, last=last, total=total,
+        form=form, filters=filters, pagination=_pagination(page, last), changes=wording.changes,
+        object_name=wording.object_name, csv_query=_query(page=None),
+        filtered=filters != AuditFilters(), object_query=lambda e: _query(page=None, object=e.entity,
+                                                                            object_id=str(e.entity_id)),
+    )
+
+
+def _pagination(page: int, last: int) -> dict:
+    """GOV.UK pagination for the trail, newest first: "Newer" goes back a page, "Older" forward."""
     base = request.path
     pagination = {
         "items": [{"ellipsis": True} if n is None else
@@ -76,13 +87,7 @@ def index():
         pagination["previous"] = {"href": base + _query(page=str(page - 1)), "labelText": "Newer"}
     if page < last:
         pagination["next"] = {"href": base + _query(page=str(page + 1)), "labelText": "Older"}
-    return render_template(
-        "audit/index.html", rows=service.events(current_user, filters, page=page), page=page, last=last, total=total,
-        form=form, filters=filters, pagination=pagination, changes=wording.changes,
-        object_name=wording.object_name, csv_query=_query(page=None),
-        filtered=filters != AuditFilters(), object_query=lambda e: _query(page=None, object=e.entity,
-                                                                            object_id=str(e.entity_id)),
-    )
+    return pagination
 
 
 @bp.route("/download.csv")
@@ -94,24 +99,25 @@ def download():
         return render_template("audit/index.html", rows=[], page=1, last=1, total=0, form=form, filters=filters,
                                pagination=None, changes=wording.changes, object_name=wording.object_name,
                                csv_query=_query(page=None), filtered=True, object_query=lambda e: "")
-
-    def generate():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        buffer.write("\ufeff")  # so Excel reads the file as UTF-8
-        writer.writerow(CSV_COLUMNS)
-        for row in service.all_events(current_user, filters):
-            e = row.event
-            writer.writerow([safe_text(str(cell)) for cell in (
-                e.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"), e.actor, row.name or "", row.agency or "",
-                e.verb, wording.object_name(e.entity), "" if e.entity_id is None else e.entity_id, e.summary,
-                wording.changes_text(row.old, row.new),
-            )])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-        yield buffer.getvalue()
-
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
-    return Response(stream_with_context(generate()), mimetype="text/csv",
+    return Response(stream_with_context(_csv_lines(current_user, filters)), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="audit-trail-{stamp}.csv"'})
+
+
+def _csv_lines(viewer, filters: AuditFilters):
+    """The matching events as CSV text, a line at a time, so a long trail streams rather than piles up."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")  # so Excel reads the file as UTF-8
+    writer.writerow(CSV_COLUMNS)
+    for row in service.all_events(viewer, filters):
+        e = row.event
+        writer.writerow([safe_text(str(cell)) for cell in (
+            e.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"), e.actor, row.name or "", row.agency or "",
+            e.verb, wording.object_name(e.entity), "" if e.entity_id is None else e.entity_id, e.summary,
+            wording.changes_text(row.old, row.new),
+        )])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()

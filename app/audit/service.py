@@ -102,10 +102,11 @@ def count_events(filters: AuditFilters = AuditFilters()) -> int:
 # The agency writing the return an event is about (an update's agency, a value's indicator owner),
 # read in the same statement so hiding drafts costs no query per row.
 _RETURN_AGENCY = func.coalesce(
-    select(Update.agency_id).where(AuditEvent.entity == "action_update", Update.id == AuditEvent.entity_id)
+    select(Update.agency_id).where(AuditEvent.entity == Update.AUDIT_ENTITY, Update.id == AuditEvent.entity_id)
     .scalar_subquery(),
     select(Indicator.owner_agency_id).join(IndicatorValue, IndicatorValue.indicator_id == Indicator.id)
-    .where(AuditEvent.entity == "indicator_value", IndicatorValue.id == AuditEvent.entity_id).scalar_subquery(),
+    .where(AuditEvent.entity == IndicatorValue.AUDIT_ENTITY, IndicatorValue.id == AuditEvent.entity_id)
+    .scalar_subquery(),
 )
 
 

@@ -33,6 +33,7 @@ class Role(enum.StrEnum):
 
 
 class Agency(db.Model):
+    AUDIT_ENTITY = "agency"  # what the audit trail calls it
     __tablename__ = "agency"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,6 +52,7 @@ class Agency(db.Model):
 
 
 class User(UserMixin, db.Model):
+    AUDIT_ENTITY = "user"  # what the audit trail calls it
     __tablename__ = "user_account"
     __table_args__ = (
         CheckConstraint("role IN ('admin', 'coordinator', 'lead', 'viewer')", name="role_known"),

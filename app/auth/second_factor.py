@@ -85,14 +85,14 @@ def enrol(actor, user: User, secret: str, code: str | None) -> list[str] | None:
     user.totp_secret = secret
     user.totp_confirmed_at = utcnow()
     user.totp_last_step = step
-    record(actor or user, "second-factor", "user", user.id,
+    record(actor or user, "second-factor", User.AUDIT_ENTITY, user.id,
            f"{'Replaced' if replacing else 'Set up'} the authenticator app of {user.email}")
     return _new_recovery_codes(user)
 
 
 def new_recovery_codes(user: User) -> list[str]:
     """Replace the user's recovery codes (the old ones stop working)."""
-    record(user, "recovery-codes", "user", user.id, f"{user.email} made new recovery codes")
+    record(user, "recovery-codes", User.AUDIT_ENTITY, user.id, f"{user.email} made new recovery codes")
     return _new_recovery_codes(user)
 
 
@@ -102,7 +102,7 @@ def remove(actor, user: User) -> None:
     user.totp_confirmed_at = None
     user.totp_last_step = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    record(actor, "second-factor-removed", "user", user.id, f"Removed the second factor of {user.email}")
+    record(actor, "second-factor-removed", User.AUDIT_ENTITY, user.id, f"Removed the second factor of {user.email}")
 
 
 def verify(user: User, code: str) -> str | None:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 
 from app.audit.service import changed_fields, record
 from app.auth import rules
@@ -16,9 +16,10 @@ from app.auth.models import Agency, AuthAttempt, Role, User, UserSession
 from app.auth.password_policy import password_problem
 from app.auth.passwords import dummy_verify, hash_password, verify_password
 from app.database import utcnow
-from app.errors import ConflictError, DuplicateError
+from app.errors import DuplicateError
 from app.extensions import db
 from app.mail import send_mail
+from app.versioning import bump
 
 
 def normalise_email(email: str) -> str:
@@ -63,11 +64,11 @@ def record_failure(user: User, ip: str, kind: str, why: str) -> None:
     now = utcnow()
     outcome = rules.after_failure(user.failed_logins or 0, now)
     user.failed_logins = outcome.failures
-    record(user, "sign-in-failed", "user", user.id, f"Failed sign-in for {user.email}: {why} (from {ip})")
+    record(user, "sign-in-failed", User.AUDIT_ENTITY, user.id, f"Failed sign-in for {user.email}: {why} (from {ip})")
     record_attempt(ip, kind, False)
     if outcome.locked_now:
         user.locked_until = outcome.locked_until
-        record(user, "lockout", "user", user.id,
+        record(user, "lockout", User.AUDIT_ENTITY, user.id,
                f"Locked {user.email} for {int(rules.LOCKOUT.total_seconds() // 60)} minutes after "
                f"{rules.MAX_FAILURES} failed sign-ins (from {ip})", None,
                {"locked_until": outcome.locked_until.isoformat()})
@@ -87,12 +88,13 @@ def authenticate(email: str, password: str, ip: str = "") -> User | None:
     user = find_user(email)
     if user is None:
         dummy_verify(password)
-        record(_Anonymous(ip), "sign-in-failed", "user", None, f"Failed sign-in for an unknown address (from {ip})")
+        record(_Anonymous(ip), "sign-in-failed", User.AUDIT_ENTITY, None,
+               f"Failed sign-in for an unknown address (from {ip})")
         record_attempt(ip, "sign-in", False)
         return None
     if is_locked(user):
         dummy_verify(password)
-        record(user, "sign-in-failed", "user", user.id,
+        record(user, "sign-in-failed", User.AUDIT_ENTITY, user.id,
                f"Refused sign-in for {user.email}: account locked (from {ip})")
         record_attempt(ip, "sign-in", False)
         return None
@@ -110,7 +112,7 @@ def signed_in(user: User, ip: str, how: str) -> None:
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = utcnow()
-    record(user, "sign-in", "user", user.id, f"Signed in {user.email} with {how} (from {ip})")
+    record(user, "sign-in", User.AUDIT_ENTITY, user.id, f"Signed in {user.email} with {how} (from {ip})")
     record_attempt(ip, "sign-in", True)
 
 
@@ -120,20 +122,22 @@ def unlock(actor, user: User) -> None:
            "failed_logins": user.failed_logins}
     user.locked_until = None
     user.failed_logins = 0
-    record(actor, "unlock", "user", user.id, f"Unlocked {user.email}", old, {"locked_until": None, "failed_logins": 0})
+    record(actor, "unlock", User.AUDIT_ENTITY, user.id, f"Unlocked {user.email}", old,
+           {"locked_until": None, "failed_logins": 0})
 
 
 def record_reset_request(user: User, ip: str) -> None:
-    record(user, "reset-requested", "user", user.id, f"Password reset link requested for {user.email} (from {ip})")
+    record(user, "reset-requested", User.AUDIT_ENTITY, user.id,
+           f"Password reset link requested for {user.email} (from {ip})")
 
 
 def record_link_sent(actor, user: User, kind: str, how: str = "emailed") -> None:
     what = "an invitation link" if kind == "invitation" else "a password reset link"
-    record(actor, f"{kind}-link", "user", user.id, f"{how.capitalize()} {what} for {user.email}")
+    record(actor, f"{kind}-link", User.AUDIT_ENTITY, user.id, f"{how.capitalize()} {what} for {user.email}")
 
 
 def record_sessions_ended(actor, user: User, summary: str) -> None:
-    record(actor, "end-sessions", "user", user.id, f"{user.email}: {summary}")
+    record(actor, "end-sessions", User.AUDIT_ENTITY, user.id, f"{user.email}: {summary}")
 
 
 def generate_password() -> str:
@@ -225,7 +229,7 @@ def set_password(actor, user: User, password: str, how: str) -> None:
     user.failed_logins = 0
     user.locked_until = None
     end_all_sessions(user)
-    record(actor, how, "user", user.id, {
+    record(actor, how, User.AUDIT_ENTITY, user.id, {
         "invitation": f"{user.email} chose a password (invitation accepted)",
         "reset": f"{user.email} reset their password from an emailed link",
         "change-password": f"{user.email} changed their password",
@@ -284,7 +288,7 @@ def create_user(actor, *, email: str, name: str, role: Role | str, agency: Agenc
                 password_hash=hash_password(password) if password else _unusable_password(), demo=demo)
     db.session.add(user)
     db.session.flush()
-    record(actor, "create", "user", user.id, f"Created account {email}", None, _user_snapshot(user))
+    record(actor, "create", User.AUDIT_ENTITY, user.id, f"Created account {email}", None, _user_snapshot(user))
     return user
 
 
@@ -292,21 +296,12 @@ def update_user(actor, user: User, *, version: int, name: str, role: Role | str,
                 active: bool) -> User:
     """Change an account, refusing with ConflictError if it changed since `version` was read."""
     old = _user_snapshot(user)
-    result = db.session.execute(
-        update(User)
-        .where(User.id == user.id, User.version == version)
-        .values(name=name.strip(), role=Role(role).value, agency_id=agency.id, active=active,
-                version=User.version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(user)
-    if result.rowcount != 1:
-        raise ConflictError(user)
+    bump(user, version, name=name.strip(), role=Role(role).value, agency_id=agency.id, active=active)
     before, after = changed_fields(old, _user_snapshot(user))
     if {"role", "agency", "active"} & after.keys():
         # What the person may see or do has changed: their open sessions must not keep the old rights.
         end_all_sessions(user)
-    record(actor, "update", "user", user.id, f"Changed account {user.email}", before, after)
+    record(actor, "update", User.AUDIT_ENTITY, user.id, f"Changed account {user.email}", before, after)
     return user
 
 
@@ -319,7 +314,7 @@ def create_agency(actor, *, name: str, short_name: str, aliases: list[str] | Non
     agency = Agency(name=name, short_name=short_name.strip(), aliases=aliases or [], stakeholder=stakeholder)
     db.session.add(agency)
     db.session.flush()
-    record(actor, "create", "agency", agency.id, f"Created agency {name}", None, _agency_snapshot(agency))
+    record(actor, "create", Agency.AUDIT_ENTITY, agency.id, f"Created agency {name}", None, _agency_snapshot(agency))
     return agency
 
 
@@ -332,15 +327,7 @@ def update_agency(actor, agency: Agency, *, version: int, name: str, short_name:
     if clash:
         raise DuplicateError("An agency with this name already exists")
     old = _agency_snapshot(agency)
-    result = db.session.execute(
-        update(Agency)
-        .where(Agency.id == agency.id, Agency.version == version)
-        .values(name=name, short_name=short_name.strip(), active=active, version=Agency.version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(agency)
-    if result.rowcount != 1:
-        raise ConflictError(agency)
+    bump(agency, version, name=name, short_name=short_name.strip(), active=active)
     before, after = changed_fields(old, _agency_snapshot(agency))
-    record(actor, "update", "agency", agency.id, f"Changed agency {agency.name}", before, after)
+    record(actor, "update", Agency.AUDIT_ENTITY, agency.id, f"Changed agency {agency.name}", before, after)
     return agency

@@ -21,9 +21,11 @@ from app.permissions import (
 from app.strategy import service as calendar
 from app.strategy.quarters import Quarter
 from app.strategy.service import QuarterLockedError
-from app.web import get_or_404, quarter_or_404, render_page_or_fragment, wants_fragment
+from app.web import commit_write, get_or_404, quarter_or_404, render_page_or_fragment, wants_fragment
 
 bp = Blueprint("cycle", __name__, url_prefix="/cycle")
+
+CHANGED_SINCE = "Someone else changed this quarter while you were looking at it."
 
 
 @bp.route("/")
@@ -83,22 +85,11 @@ def set_dates(quarter_slug: str):
     form = PeriodDatesForm(prefix="dates")
     if not form.validate_on_submit():
         return _period_page(quarter, dates_form=form)
-    try:
-        service.set_dates(
-            current_user,
-            quarter,
-            version=form.version.data,
-            opens_on=form.opens_on.data,
-            deadline=form.deadline.data,
-        )
-        db.session.commit()
-    except ConflictError:
-        db.session.rollback()
-        return _period_page(
-            quarter,
-            conflict="Someone else changed this quarter while you were editing. "
-            "The page now shows what they saved: check it and try again.",
-        )
+    outcome = commit_write(lambda: service.set_dates(current_user, quarter, version=form.version.data,
+                                                     opens_on=form.opens_on.data, deadline=form.deadline.data))
+    if not outcome.saved:
+        return _period_page(quarter, conflict="Someone else changed this quarter while you were editing. "
+                            "The page now shows what they saved: check it and try again.")
     flash(f"Dates for {quarter.label} saved", "success")
     return redirect(url_for("cycle.period", quarter_slug=quarter.slug))
 
@@ -110,23 +101,16 @@ def lock(quarter_slug: str):
     form = LockForm(prefix="lock")
     if not form.validate_on_submit():
         return _period_page(quarter, lock_form=form)
-    try:
-        service.lock(current_user, quarter, version=form.version.data, reason=form.reason.data or "")
-        db.session.commit()
-    except service.ReviewError as exc:
-        db.session.rollback()
-        form.reason.errors.append(str(exc))
+    outcome = commit_write(lambda: service.lock(current_user, quarter, version=form.version.data,
+                                                reason=form.reason.data or ""),
+                           service.ReviewError, QuarterLockedError)
+    if isinstance(outcome.refusal, service.ReviewError):
+        form.reason.errors.append(str(outcome.refusal))
         return _period_page(quarter, lock_form=form)
-    except QuarterLockedError as exc:
-        db.session.rollback()
-        return _period_page(quarter, conflict=str(exc))
-    except ConflictError:
-        db.session.rollback()
-        return _period_page(
-            quarter,
-            conflict="Someone else changed this quarter while you were looking at it. "
-            "Check the page as it stands now, then lock it again.",
-        )
+    if outcome.refusal is not None:  # locked already
+        return _period_page(quarter, conflict=str(outcome.refusal))
+    if not outcome.saved:
+        return _period_page(quarter, conflict=f"{CHANGED_SINCE} Check the page as it stands now, then lock it again.")
     flash(f"{quarter.label} is locked", "success")
     return redirect(url_for("cycle.period", quarter_slug=quarter.slug))
 
@@ -138,20 +122,13 @@ def reopen(quarter_slug: str):
     form = ReopenForm(prefix="reopen")
     if not form.validate_on_submit():
         return _period_page(quarter, reopen_form=form)
-    try:
-        service.reopen(current_user, quarter, version=form.version.data, reason=form.reopen_reason.data)
-        db.session.commit()
-    except service.ReviewError as exc:
-        db.session.rollback()
-        form.reopen_reason.errors.append(str(exc))
+    outcome = commit_write(lambda: service.reopen(current_user, quarter, version=form.version.data,
+                                                  reason=form.reopen_reason.data), service.ReviewError)
+    if outcome.refusal is not None:
+        form.reopen_reason.errors.append(str(outcome.refusal))
         return _period_page(quarter, reopen_form=form)
-    except ConflictError:
-        db.session.rollback()
-        return _period_page(
-            quarter,
-            conflict="Someone else changed this quarter while you were looking at it. "
-            "Check the page as it stands now.",
-        )
+    if not outcome.saved:
+        return _period_page(quarter, conflict=f"{CHANGED_SINCE} Check the page as it stands now.")
     flash(f"{quarter.label} is re-opened", "success")
     return redirect(url_for("cycle.period", quarter_slug=quarter.slug))
 
@@ -220,6 +197,10 @@ def decide(quarter_slug: str, kind: str, item_id: int):
             f"This return changed while you were reviewing it: it is now {item.state}. "
             "Nothing was saved; check it as it stands now.")
         return _review_page(quarter, item, subject, ReviewForm(formdata=None, version=item.version), conflict)
+    return _decided(quarter, item, subject, accept)
+
+
+def _decided(quarter: Quarter, item, subject: dict, accept: bool):
     message = (f"{subject['kind']} {subject['code']} ({subject['agency'].short_name}) "
                f"{'accepted' if accept else 'returned to the agency'}")
     if wants_fragment():

@@ -12,7 +12,7 @@ from datetime import date
 
 from blinker import Namespace
 from flask import url_for
-from sqlalchemy import select, update
+from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from app.actions import service as actions_service
@@ -22,13 +22,13 @@ from app.auth.models import Agency, Role, User
 from app.cycle import deadlines as rules  # the cycle's pure rules (was app/cycle/rules.py)
 from app.cycle.models import PeriodEvent, ReminderSent
 from app.database import utcnow
-from app.errors import ConflictError
 from app.extensions import db
 from app.kpis.models import Indicator, IndicatorValue
 from app.permissions import can_accept_return
 from app.strategy.models import ReportingPeriod
 from app.strategy.quarters import Quarter
 from app.strategy.service import ensure_unlocked, period_for, period_to_write, periods
+from app.versioning import bump
 
 REASON_LIMIT = 2000  # characters
 
@@ -68,28 +68,16 @@ def period_events(quarter: Quarter) -> list[PeriodEvent]:
     )
 
 
-def _bump(period: ReportingPeriod, version: int, **values) -> None:
-    """Write `values` to the period only if it is still at `version`; ConflictError otherwise."""
-    result = db.session.execute(
-        update(ReportingPeriod)
-        .where(ReportingPeriod.id == period.id, ReportingPeriod.version == version)
-        .values(version=ReportingPeriod.version + 1, **values)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(period)
-    if result.rowcount != 1:
-        raise ConflictError(period)
-
-
 def set_dates(actor: User, quarter: Quarter, *, version: int, opens_on: date, deadline: date) -> ReportingPeriod:
     """Change the window of `quarter`. The deadline must fall after the open date (ReviewError otherwise)."""
     if deadline <= opens_on:
         raise ReviewError("The deadline must be after the date the window opens")
     period = period_to_write(quarter)
     old = {"opens_on": period.opens_on.isoformat(), "deadline": period.deadline.isoformat()}
-    _bump(period, version, opens_on=opens_on, deadline=deadline)
+    bump(period, version, opens_on=opens_on, deadline=deadline)
     new = {"opens_on": opens_on.isoformat(), "deadline": deadline.isoformat()}
-    record(actor, "set-dates", "reporting_period", period.id, f"Set the {quarter.label} update window", old, new)
+    record(actor, "set-dates", ReportingPeriod.AUDIT_ENTITY, period.id, f"Set the {quarter.label} update window",
+           old, new)
     return period
 
 
@@ -295,19 +283,10 @@ def review(
             "You submitted this return for your own agency, so someone else must accept it "
             "(separation of duties). Ask another coordinator to review it."
         )
-    model = type(item)
     entity, what = item.AUDIT_ENTITY, item.review_subject
     old = {"state": item.state, "review_comment": item.review_comment}
     new = {"state": "accepted" if accept else "draft", "review_comment": None if accept else comment}
-    result = db.session.execute(
-        update(model)
-        .where(model.id == item.id, model.version == version, model.state == "submitted")
-        .values(version=model.version + 1, reviewed_by_id=actor.id, reviewed_at=utcnow(), **new)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(item)
-    if result.rowcount != 1:
-        raise ConflictError(item)
+    bump(item, version, type(item).state == "submitted", reviewed_by_id=actor.id, reviewed_at=utcnow(), **new)
     quarter = Quarter(item.year, item.quarter)
     verb = "accept" if accept else "return"
     summary = f"Accepted {what} for {quarter.label}" if accept else f"Returned {what} for {quarter.label} to the agency"
@@ -336,7 +315,7 @@ def lock(
     period = board.period
     now = utcnow()
     stored_reason = reason or None
-    _bump(period, version, locked_at=now, locked_by_id=actor.id, lock_reason=stored_reason)
+    bump(period, version, locked_at=now, locked_by_id=actor.id, lock_reason=stored_reason)
     db.session.add(PeriodEvent(period_id=period.id, kind="locked", at=now, by_id=actor.id, reason=stored_reason))
     db.session.flush()
     summary = (
@@ -347,7 +326,7 @@ def lock(
     record(
         actor,
         "lock",
-        "reporting_period",
+        ReportingPeriod.AUDIT_ENTITY,
         period.id,
         summary,
         {"locked": False},
@@ -367,13 +346,13 @@ def reopen(actor: User, quarter: Quarter, *, version: int, reason: str) -> Repor
         raise ReviewError(f"{quarter.label} is not locked")
     old = {"locked": True, "locked_at": period.locked_at.isoformat(), "reason": period.lock_reason}
     now = utcnow()
-    _bump(period, version, locked_at=None, locked_by_id=None, lock_reason=None)
+    bump(period, version, locked_at=None, locked_by_id=None, lock_reason=None)
     db.session.add(PeriodEvent(period_id=period.id, kind="reopened", at=now, by_id=actor.id, reason=reason))
     db.session.flush()
     record(
         actor,
         "reopen",
-        "reporting_period",
+        ReportingPeriod.AUDIT_ENTITY,
         period.id,
         f"Re-opened {quarter.label}",
         old,

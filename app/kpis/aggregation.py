@@ -39,7 +39,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from enum import StrEnum
 
 from app.kpis.scoring import (
     NOT_COMPARABLE,
@@ -52,42 +51,25 @@ from app.kpis.scoring import (
     direction,
     rag,
 )
+from app.labels import LabelledEnum
 
 ALL_QUARTERS = (1, 2, 3, 4)
 
 
-class Aggregation(StrEnum):
-    """How an indicator's quarters combine into a year."""
+class Aggregation(LabelledEnum):
+    """How an indicator's quarters combine into a year; the label is the wording for the page."""
 
-    FLOW = "flow"
-    SNAPSHOT = "snapshot"
-    RATE = "rate"
-    CUMULATIVE = "cumulative"
-
-    @property
-    def label(self) -> str:
-        """Words for the page, e.g. "Flow (quarters add up)"."""
-        return _AGGREGATION_LABELS[self]
+    FLOW = "flow", "Flow: the quarters add up to the year"
+    SNAPSHOT = "snapshot", "Snapshot: the year stands at the latest quarter"
+    RATE = "rate", "Rate: the year is recomputed from the summed numerators and denominators"
+    CUMULATIVE = "cumulative", "Cumulative: each quarter already reports the year to date"
 
 
-_AGGREGATION_LABELS = {
-    Aggregation.FLOW: "Flow: the quarters add up to the year",
-    Aggregation.SNAPSHOT: "Snapshot: the year stands at the latest quarter",
-    Aggregation.RATE: "Rate: the year is recomputed from the summed numerators and denominators",
-    Aggregation.CUMULATIVE: "Cumulative: each quarter already reports the year to date",
-}
-
-
-class TargetBasis(StrEnum):
+class TargetBasis(LabelledEnum):
     """Whether a target's value is for each quarter or for the whole year."""
 
-    QUARTER = "quarter"
-    YEAR = "year"
-
-    @property
-    def label(self) -> str:
-        """Words for the page and form, e.g. "For each quarter"."""
-        return {"quarter": "For each quarter", "year": "For the year"}[self.value]
+    QUARTER = "quarter", "For each quarter"
+    YEAR = "year", "For the year"
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from app.forms import FlaskForm  # refuses control characters and oversized numbers
+from app.forms import FlaskForm, ListFilterForm  # FlaskForm refuses control characters and oversized numbers
 from app.kpis.aggregation import TargetBasis
-from app.kpis.scoring import Polarity, Unit
+from app.kpis.scoring import Polarity, Rag, Unit
 from app.numbers import parse_number
 
 BASIS_CHOICES = [
@@ -142,6 +142,12 @@ class ValueForm(FlaskForm):
         self.parsed_value = value
         return ok
 
+    def for_service(self) -> dict:
+        """What was entered, as save_value's keyword arguments (after validate)."""
+        return {"version": self.version.data, "value": self.parsed_value, "numerator": self.parsed_numerator,
+                "denominator": self.parsed_denominator, "note": self.note.data or "",
+                "provisional": bool(self.provisional.data)}
+
 
 class TargetForm(FlaskForm):
     """A target decision for one indicator and financial year."""
@@ -229,13 +235,40 @@ class TargetForm(FlaskForm):
         tolerance = self.parsed.get("tolerance")
         return None if tolerance is None else tolerance / 100
 
+    def fill(self, in_force, expected_latest_id: int) -> None:
+        """Prefill with the target in force (a new decision starts from it) and the latest decision seen."""
+        self.expected_latest_id.data = expected_latest_id
+        if in_force is None:
+            return
+        self.basis.data = in_force.basis
+        for name in ("value", "q1", "q2", "q3", "q4", "lower", "upper"):
+            number = getattr(in_force, name)
+            getattr(self, name).data = f"{number:g}" if number is not None else ""
+        if in_force.tolerance is not None:
+            self.tolerance.data = f"{in_force.tolerance * 100:g}"
 
-class CatalogueFilterForm(FlaskForm):
-    """Catalogue filters come in the query string, so they are bookmarkable and need no CSRF."""
+    def expect_latest(self, latest) -> None:
+        """After a conflict: the next save is judged against the decision someone else just saved."""
+        self.expected_latest_id.raw_data = None
+        self.expected_latest_id.data = latest.id if latest else 0
 
-    class Meta:
-        csrf = False
+    def for_service(self) -> dict:
+        """The decision, as set_target's keyword arguments (after validate)."""
+        return {"value": self.parsed["value"], "profile": self.profile, "basis": self.basis.data,
+                "lower": self.parsed["lower"], "upper": self.parsed["upper"], "tolerance": self.tolerance_fraction,
+                "note": self.note.data or "", "expected_latest_id": self.expected_latest_id.data}
 
-    objective = SelectField("Objective", widget=GovSelect(), validators=[Optional()], validate_choice=False)
+
+class CatalogueFilterForm(ListFilterForm):
+    """Catalogue filters: objective, owner agency and rating."""
+
+    ALL_AGENCIES = "All owner agencies"
     agency = SelectField("Owner agency", widget=GovSelect(), validators=[Optional()], validate_choice=False)
     rag = SelectField("Rating", widget=GovSelect(), validators=[Optional()], validate_choice=False)
+
+    def offer(self, objectives, agencies) -> None:
+        super().offer(objectives, agencies)
+        self.rag.choices = [SelectChoice("", "All ratings")] + [SelectChoice(r.value, r.label) for r in Rag]
+
+    def chosen(self) -> dict:
+        return super().chosen() | {"rag": self.rag.data if self.rag.data in {r.value for r in Rag} else None}

@@ -36,6 +36,7 @@ def _in(column: str, values) -> str:
 class Indicator(db.Model):
     """One measure of the catalogue, with the baseline and target the source documents give for it."""
 
+    AUDIT_ENTITY = "indicator"  # what the audit trail calls it
     __tablename__ = "indicator"
     __table_args__ = (
         CheckConstraint(_in("unit", [u.value for u in Unit]), name="unit_known"),
@@ -138,6 +139,7 @@ class IndicatorTarget(db.Model):
     against an earlier decision can be rated again exactly as it was.
     """
 
+    AUDIT_ENTITY = "indicator_target"  # what the audit trail calls it
     __tablename__ = "indicator_target"
     __table_args__ = (
         Index("ix_indicator_target_lookup", "indicator_id", "year", "set_at"),

@@ -1,19 +1,12 @@
 """Views of the indicators feature: thin — load, check, validate, call the service, commit once."""
 
-import sys
-
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from app.actions import service as actions_service
-from app.audit import paging
 from app.auth import service as auth_service
-from app.errors import ConflictError
-from app.extensions import db
 from app.kpis import charts, service
 from app.kpis.forms import CatalogueFilterForm, TargetForm, ValueForm
-from app.kpis.scoring import Rag
 from app.permissions import (
     OWN_AGENCY,
     RETURN_WRITERS,
@@ -27,7 +20,15 @@ from app.permissions import (
 from app.strategy import service as calendar
 from app.strategy.quarters import Quarter, QuarterError, financial_year_label
 from app.strategy.service import QuarterLockedError
-from app.web import pagination_links, positive_int, quarter_or_404, render_page_or_fragment, wants_fragment
+from app.web import (
+    commit_write,
+    last_page_or_404,
+    page_or_404,
+    pagination_links,
+    quarter_or_404,
+    render_page_or_fragment,
+    wants_fragment,
+)
 
 bp = Blueprint("kpis", __name__)
 
@@ -64,26 +65,11 @@ def _year_or_404(fy: str) -> int:
 def catalogue():
     quarter = _quarter_arg()
     form = CatalogueFilterForm(request.args)
-    objectives = actions_service.objectives()
-    agencies = [a for a in auth_service.agencies() if a.active]
-    form.objective.choices = [SelectChoice("", "All objectives")] + [
-        SelectChoice(o.code, f"{o.code}. {o.title}") for o in objectives
-    ]
-    form.agency.choices = [SelectChoice("", "All owner agencies")] + [
-        SelectChoice(str(a.id), a.name) for a in agencies
-    ]
-    form.rag.choices = [SelectChoice("", "All ratings")] + [SelectChoice(r.value, r.label) for r in Rag]
-    objective = form.objective.data if form.objective.data in {o.code for o in objectives} else None
-    agency_id = positive_int(form.agency.data)  # bounded: an id past 64 bits is no agency
-    rag = form.rag.data if form.rag.data in {r.value for r in Rag} else None
-    page = paging.parse_page(request.args.get("page"), sys.maxsize)  # its range is checked once counted
-    if page is None:
-        abort(404)
-    rows, total = service.catalogue_page(quarter, page, objective=objective, agency_id=agency_id, rag=rag,
-                                         per_page=service.CATALOGUE_PAGE_SIZE)
-    last = paging.last_page(total, service.CATALOGUE_PAGE_SIZE)
-    if page > last:
-        abort(404)
+    form.offer(actions_service.objectives(), [a for a in auth_service.agencies() if a.active])
+    filters = form.chosen()
+    page = page_or_404()
+    rows, total = service.catalogue_page(quarter, page, **filters, per_page=service.CATALOGUE_PAGE_SIZE)
+    last = last_page_or_404(page, total, service.CATALOGUE_PAGE_SIZE)
     return render_template(
         "kpis/catalogue.html",
         rows=rows,
@@ -94,7 +80,7 @@ def catalogue():
         form=form,
         quarter=quarter,
         quarters=calendar.quarters(),
-        filtered=bool(objective or agency_id or rag),
+        filtered=any(filters.values()),
     )
 
 
@@ -174,45 +160,31 @@ def enter_value(code: str, quarter_slug: str):
     if not indicator.takes_value_in(quarter):
         abort(404)
     require(can_write_indicator_value(current_user, indicator))
-
-    form = ValueForm(prefix=indicator.code, unit=indicator.unit)
-    conflict = None
-    saved_message = None
-    locked_error = None
     if request.method == "GET":
-        form = _filled_form(service.entry_row(indicator, quarter))
-    elif form.validate_on_submit():
-        try:
-            service.save_value(
-                current_user,
-                indicator,
-                quarter,
-                version=form.version.data,
-                value=form.parsed_value,
-                numerator=form.parsed_numerator,
-                denominator=form.parsed_denominator,
-                note=form.note.data or "",
-                provisional=bool(form.provisional.data),
-            )
-            db.session.commit()
-        except ConflictError as exc:
-            db.session.rollback()
-            conflict = exc.current
-        except QuarterLockedError as exc:
-            # Keep the typed figure on screen (the form still holds it) beside the reason it was refused.
-            db.session.rollback()
-            locked_error = str(exc)
-        else:
-            saved_message = f"{indicator.code} value for {quarter.label} saved"
-            if not wants_fragment():
-                flash(saved_message, "success")
-                return redirect(url_for("kpis.my_indicators", quarter=quarter.slug))
-            form = _filled_form(service.entry_row(indicator, quarter))
-    row = service.entry_row(indicator, quarter)
+        return _value_page(indicator, quarter, _filled_form(service.entry_row(indicator, quarter)))
+    form = ValueForm(prefix=indicator.code, unit=indicator.unit)
+    if not form.validate_on_submit():
+        return _value_page(indicator, quarter, form)
+    outcome = commit_write(lambda: service.save_value(current_user, indicator, quarter, **form.for_service()),
+                           QuarterLockedError)
+    if not outcome.saved:
+        # Keep the typed figure on screen (the form still holds it) beside the conflict or the lock.
+        return _value_page(indicator, quarter, form, conflict=outcome.conflict,
+                           locked_error=str(outcome.refusal) if outcome.refusal else None)
+    saved_message = f"{indicator.code} value for {quarter.label} saved"
+    if not wants_fragment():
+        flash(saved_message, "success")
+        return redirect(url_for("kpis.my_indicators", quarter=quarter.slug))
+    return _value_page(indicator, quarter, _filled_form(service.entry_row(indicator, quarter)),
+                       saved_message=saved_message)
+
+
+def _value_page(indicator, quarter: Quarter, form: ValueForm, conflict=None, saved_message: str | None = None,
+                locked_error: str | None = None):
     return render_page_or_fragment(
         "kpis/value.html",
         "kpis/_value_row.html",
-        row=row,
+        row=service.entry_row(indicator, quarter),
         form=form,
         quarter=quarter,
         conflict=conflict,
@@ -232,52 +204,20 @@ def targets(code: str, fy: str):
     year = _year_or_404(fy)
     require(can_set_targets(current_user))
     rows = service.target_rows(indicator)
-    own_rows = [r for r in rows if r.year == year]
     in_force = service.target_row_for(indicator, year)
     form = TargetForm(unit=indicator.unit, polarity=indicator.polarity)
     conflict = None
     if request.method == "GET":
-        form.expected_latest_id.data = own_rows[-1].id if own_rows else 0
-        if in_force is not None:
-            form.basis.data = in_force.basis
-            for name in ("value", "q1", "q2", "q3", "q4", "lower", "upper"):
-                number = getattr(in_force, name)
-                getattr(form, name).data = f"{number:g}" if number is not None else ""
-            if in_force.tolerance is not None:
-                form.tolerance.data = f"{in_force.tolerance * 100:g}"
+        own_rows = [r for r in rows if r.year == year]
+        form.fill(in_force, expected_latest_id=own_rows[-1].id if own_rows else 0)
     elif form.validate_on_submit():
-        try:
-            service.set_target(
-                current_user,
-                indicator,
-                year,
-                value=form.parsed["value"],
-                profile=form.profile,
-                basis=form.basis.data,
-                lower=form.parsed["lower"],
-                upper=form.parsed["upper"],
-                tolerance=form.tolerance_fraction,
-                note=form.note.data or "",
-                expected_latest_id=form.expected_latest_id.data,
-            )
-            db.session.commit()
-        except ConflictError as exc:
-            db.session.rollback()
-            conflict = exc.current
-            form.expected_latest_id.raw_data = None
-            form.expected_latest_id.data = conflict.id if conflict else 0
-        else:
+        outcome = commit_write(lambda: service.set_target(current_user, indicator, year, **form.for_service()))
+        if outcome.saved:
             flash(f"{financial_year_label(year)} target for {indicator.code} saved", "success")
             return redirect(url_for("kpis.targets", code=indicator.code, fy=fy))
-    return render_template(
-        "kpis/targets.html",
-        indicator=indicator,
-        year=year,
-        fy=fy,
-        form=form,
-        rows=list(reversed(rows)),
-        in_force=in_force,
-        conflict=conflict,
-        fy_label=financial_year_label(year),
-        years=sorted({q.year for q in calendar.quarters()}),
-    )
+        conflict = outcome.conflict
+        form.expect_latest(conflict)
+    return render_template("kpis/targets.html", indicator=indicator, year=year, fy=fy, form=form,
+                           rows=list(reversed(rows)), in_force=in_force, conflict=conflict,
+                           fy_label=financial_year_label(year),
+                           years=sorted({q.year for q in calendar.quarters()}))

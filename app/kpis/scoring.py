@@ -32,63 +32,34 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from app.labels import LabelledEnum
 
-class Polarity(StrEnum):
+
+class Polarity(LabelledEnum):
     """Which way is good for an indicator."""
 
-    HIGHER = "higher_is_better"
-    LOWER = "lower_is_better"
-    BAND = "within_band"
-    CONTEXTUAL = "contextual"
-
-    @property
-    def label(self) -> str:
-        """Human-readable name, e.g. "Higher is better"."""
-        return _POLARITY_LABELS[self]
+    HIGHER = "higher_is_better", "Higher is better"
+    LOWER = "lower_is_better", "Lower is better"
+    BAND = "within_band", "Within a band"
+    CONTEXTUAL = "contextual", "Contextual (monitored, not rated)"
 
 
-_POLARITY_LABELS = {
-    Polarity.HIGHER: "Higher is better",
-    Polarity.LOWER: "Lower is better",
-    Polarity.BAND: "Within a band",
-    Polarity.CONTEXTUAL: "Contextual (monitored, not rated)",
-}
-
-
-class Unit(StrEnum):
+class Unit(LabelledEnum):
     """What an indicator's value is measured in."""
 
-    COUNT = "count"
-    PERCENTAGE = "percentage"
-    RATE_PER_1000 = "rate_per_1000"
-    MONEY = "money"
-
-    @property
-    def label(self) -> str:
-        """Human-readable name, e.g. "Rate per 1,000"."""
-        return _UNIT_LABELS[self]
+    COUNT = "count", "Count"
+    PERCENTAGE = "percentage", "Percentage"
+    RATE_PER_1000 = "rate_per_1000", "Rate per 1,000"
+    MONEY = "money", "Money (£)"
 
 
-_UNIT_LABELS = {
-    Unit.COUNT: "Count",
-    Unit.PERCENTAGE: "Percentage",
-    Unit.RATE_PER_1000: "Rate per 1,000",
-    Unit.MONEY: "Money (£)",
-}
+class Rag(LabelledEnum):
+    """An indicator's RAG rating for one quarter; the label is the text shown beside the colour."""
 
-
-class Rag(StrEnum):
-    """An indicator's RAG rating for one quarter."""
-
-    GREEN = "green"
-    AMBER = "amber"
-    RED = "red"
-    NO_RATING = "no_rating"
-
-    @property
-    def label(self) -> str:
-        """Text shown beside the colour, e.g. "No rating"."""
-        return _RAG_LABELS[self]
+    GREEN = "green", "Green"
+    AMBER = "amber", "Amber"
+    RED = "red", "Red"
+    NO_RATING = "no_rating", "No rating"
 
     @property
     def css(self) -> str:
@@ -96,38 +67,15 @@ class Rag(StrEnum):
         return "none" if self is Rag.NO_RATING else self.value
 
 
-_RAG_LABELS = {
-    Rag.GREEN: "Green",
-    Rag.AMBER: "Amber",
-    Rag.RED: "Red",
-    Rag.NO_RATING: "No rating",
-}
-
-
-class Direction(StrEnum):
+class Direction(LabelledEnum):
     """Direction of travel in words; RISING/FALLING are the neutral words for contextual indicators."""
 
-    IMPROVING = "improving"
-    DECLINING = "declining"
-    NO_CHANGE = "no_change"
-    RISING = "rising"
-    FALLING = "falling"
-    NOT_COMPARABLE = "not_comparable"
-
-    @property
-    def label(self) -> str:
-        """Human-readable word, e.g. "Not comparable"."""
-        return _DIRECTION_LABELS[self]
-
-
-_DIRECTION_LABELS = {
-    Direction.IMPROVING: "Improving",
-    Direction.DECLINING: "Declining",
-    Direction.NO_CHANGE: "No change",
-    Direction.RISING: "Rising",
-    Direction.FALLING: "Falling",
-    Direction.NOT_COMPARABLE: "Not comparable",
-}
+    IMPROVING = "improving", "Improving"
+    DECLINING = "declining", "Declining"
+    NO_CHANGE = "no_change", "No change"
+    RISING = "rising", "Rising"
+    FALLING = "falling", "Falling"
+    NOT_COMPARABLE = "not_comparable", "Not comparable"
 
 
 class ValueChange(StrEnum):

@@ -89,7 +89,7 @@ def load_indicators(path: Path = INDICATORS_FILE) -> int:
         )
         db.session.add(indicator)
         db.session.flush()
-        record(None, "seed", "indicator", indicator.id, f"Seeded indicator {indicator.code}")
+        record(None, "seed", Indicator.AUDIT_ENTITY, indicator.id, f"Seeded indicator {indicator.code}")
         if target.get("value") is not None:
             name = "JSNA" if target.get("source") == "000_8cfb82a6134874a5.txt" else "VAWG Strategy"
             row = IndicatorTarget(

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.actions.models import Objective
@@ -23,6 +23,7 @@ from app.kpis import aggregation, scoring
 from app.kpis.models import Indicator, IndicatorTarget, IndicatorValue
 from app.strategy import service as calendar
 from app.strategy.quarters import Quarter, financial_year_label
+from app.versioning import bump
 
 # --- the catalogue ------------------------------------------------------------------------------
 
@@ -185,7 +186,7 @@ def set_target(
     record(
         actor,
         "set-target",
-        "indicator_target",
+        IndicatorTarget.AUDIT_ENTITY,
         row.id,
         f"Set the {financial_year_label(year)} target for {indicator.code}",
         _target_snapshot(current) if current else None,
@@ -536,23 +537,15 @@ def save_value(
         old = None
     else:
         old = _value_snapshot(existing)
-        result = db.session.execute(
-            update(IndicatorValue)
-            .where(IndicatorValue.id == existing.id, IndicatorValue.version == version)
-            .values(version=IndicatorValue.version + 1, demo=False, **values)
-            .execution_options(synchronize_session=False)
-        )
-        db.session.refresh(existing)
-        if result.rowcount != 1:
-            raise ConflictError(existing)
+        bump(existing, version, demo=False, **values)
         row = existing
     new = _value_snapshot(row)
     summary = f"Entered the {quarter.label} value of {indicator.code}"
     if old is None:
-        record(actor, "enter-value", "indicator_value", row.id, summary, None, new)
+        record(actor, "enter-value", IndicatorValue.AUDIT_ENTITY, row.id, summary, None, new)
     else:
         before, after = changed_fields(old, new)
-        record(actor, "enter-value", "indicator_value", row.id, summary, before, after)
+        record(actor, "enter-value", IndicatorValue.AUDIT_ENTITY, row.id, summary, before, after)
     return row
 
 
@@ -580,7 +573,7 @@ def value_history(indicator: Indicator) -> list[HistoryEntry]:
         list(
             db.session.scalars(
                 select(AuditEvent)
-                .where(AuditEvent.entity == "indicator_value", AuditEvent.entity_id.in_(list(by_id)))
+                .where(AuditEvent.entity == IndicatorValue.AUDIT_ENTITY, AuditEvent.entity_id.in_(list(by_id)))
                 .order_by(AuditEvent.at, AuditEvent.id)
             )
         )

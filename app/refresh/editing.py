@@ -9,17 +9,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from app.actions.models import Action, ActionLead, Objective, SubAction, SubActionStatus
 from app.actions.timescale import derive_due_date
 from app.audit.service import changed_fields, record
 from app.auth.models import Agency, User
 from app.database import utcnow
-from app.errors import ConflictError, DuplicateError
+from app.errors import DuplicateError
 from app.extensions import db
 from app.refresh.service import RefreshRefusedError, locked_quarters, refresh_for
 from app.strategy.quarters import financial_year_label
+from app.versioning import bump
 
 REASON_LIMIT = 2000  # characters: a short paragraph on why an action is retired
 
@@ -160,21 +161,13 @@ def edit_action(actor: User, action: Action, *, version: int, title: str, timesc
                          "and change its wording instead of removing it")
     old = _snapshot(action)
     timescale = timescale.strip()
-    result = db.session.execute(
-        update(Action)
-        .where(Action.id == action.id, Action.version == version)
-        .values(version=Action.version + 1, title=title.strip(), timescale=timescale or None,
-                due_date=derive_due_date(timescale), outcomes=_clean_lines(outcomes))
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(action)
-    if result.rowcount != 1:
-        raise ConflictError(action)
+    bump(action, version, title=title.strip(), timescale=timescale or None,
+         due_date=derive_due_date(timescale), outcomes=_clean_lines(outcomes))
     _sync_children(action, subs, agencies)
     db.session.flush()
     db.session.refresh(action)
     before, after = changed_fields(old, _snapshot(action))
-    record(actor, "update", "action", action.id,
+    record(actor, "update", Action.AUDIT_ENTITY, action.id,
            f"Edited {action.code} in the {financial_year_label(action.plan_year)} plan", before, after)
     return action
 
@@ -192,18 +185,9 @@ def retire_action(actor: User, action: Action, *, version: int, reason: str) -> 
         raise RefreshRefusedError(f"{action.code} is already retired")
     _ensure_year_open(action.plan_year, f"retiring {action.code}")
     old = _snapshot(action)
-    result = db.session.execute(
-        update(Action)
-        .where(Action.id == action.id, Action.version == version)
-        .values(version=Action.version + 1, retired_at=utcnow(), retired_reason=reason,
-                retired_by_id=getattr(actor, "id", None))
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(action)
-    if result.rowcount != 1:
-        raise ConflictError(action)
+    bump(action, version, retired_at=utcnow(), retired_reason=reason, retired_by_id=getattr(actor, "id", None))
     before, after = changed_fields(old, _snapshot(action))
-    record(actor, "retire", "action", action.id,
+    record(actor, "retire", Action.AUDIT_ENTITY, action.id,
            f"Retired {action.code} from the {financial_year_label(action.plan_year)} plan", before, after)
     return action
 
@@ -242,6 +226,6 @@ def add_action(actor: User, year: int, *, objective: Objective, code: str, title
     db.session.add(action)
     db.session.flush()
     db.session.refresh(action)
-    record(actor, "create", "action", action.id,
+    record(actor, "create", Action.AUDIT_ENTITY, action.id,
            f"Added {action.code} to the {financial_year_label(year)} plan", None, _snapshot(action))
     return action

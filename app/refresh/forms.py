@@ -165,6 +165,17 @@ class ActionForm(FlaskForm):
         if not (field.data or "").strip():
             raise ValidationError("Enter the action")
 
+    def show_refusal(self, error: ValueError) -> None:
+        """Put the service's refusal next to the field it is about: the leads, or else the sub-actions."""
+        field = self.leads if str(error).startswith("Select") else self.sub_actions
+        field.errors.append(str(error))
+
+    def for_service(self) -> dict:
+        """The action as entered, as the service's keyword arguments (edit_action; add_action without version)."""
+        return {"title": self.title.data, "timescale": self.timescale.data or "", "lead_ids": self.leads.data or [],
+                "outcomes": (self.outcomes.data or "").splitlines(),
+                "sub_actions": (self.sub_actions.data or "").splitlines()}
+
 
 class NewActionForm(ActionForm):
     """A new action: the edit form's fields plus its objective and code."""

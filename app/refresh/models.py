@@ -13,6 +13,7 @@ from app.extensions import db
 class PlanRefresh(db.Model):
     """One run of the annual refresh; a financial year is refreshed at most once (unique year)."""
 
+    AUDIT_ENTITY = "plan_refresh"  # what the audit trail calls it
     __tablename__ = "plan_refresh"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,14 +7,14 @@ from wtforms.fields.choices import SelectChoice
 from app.actions import service as actions_service
 from app.actions.models import Action
 from app.auth import service as auth_service
-from app.errors import ConflictError, DuplicateError
+from app.errors import DuplicateError
 from app.extensions import db
 from app.permissions import STAFF, can_manage_plan, require, roles, signed_in
 from app.refresh import carry_forward, editing, service
 from app.refresh.forms import ActionForm, NewActionForm, RetireForm, refresh_form_for
 from app.reports import year_end as year_end_service
 from app.strategy.quarters import financial_year_label, financial_year_slug, parse_financial_year
-from app.web import get_or_404, render_page_or_fragment, wants_fragment
+from app.web import commit_write, get_or_404, render_page_or_fragment, wants_fragment
 
 bp = Blueprint("refresh", __name__)
 
@@ -57,22 +57,12 @@ def run(fy: str):
     preview = service.preview(year)
     form = refresh_form_for(preview.targets, preview.past_due, preview.year_start)
     if request.method == "POST" and preview.refusal is None and form.validate_on_submit():
-        choices = {}
-        for row, names in form.target_fields:
-            if row.is_band:
-                choices[row.indicator.id] = service.TargetChoice(lower=form.parsed[names[0]],
-                                                                 upper=form.parsed[names[1]])
-            else:
-                choices[row.indicator.id] = service.TargetChoice(value=form.parsed[names[0]])
-        try:
-            service.run_refresh(current_user, year, targets=choices, timescales=form.timescales)
-            db.session.commit()
-        except service.RefreshRefusedError as exc:
-            db.session.rollback()
-            preview.refusal = str(exc)
-        except Exception:
-            db.session.rollback()  # all or nothing: no half-refreshed plan survives an error
-            raise
+        # All or nothing: a refusal or any error rolls back, so no half-refreshed plan survives.
+        outcome = commit_write(lambda: service.run_refresh(current_user, year, targets=_target_choices(form),
+                                                           timescales=form.timescales),
+                               service.RefreshRefusedError, conflicts=False)
+        if not outcome.saved:
+            preview.refusal = str(outcome.refusal)
         else:
             flash(f"The plan for {preview.label} has been refreshed: "
                   f"{len(preview.of(carry_forward.Outcome.CARRIED_FORWARD))} actions carried forward, "
@@ -82,48 +72,64 @@ def run(fy: str):
                            done=service.refresh_for(year))
 
 
+def _writable_action_or_403(action_id: int) -> Action:
+    """An action of the plan in force, for a user who may manage the plan; another year's is read-only."""
+    action = get_or_404(Action, action_id)
+    require(can_manage_plan(current_user))
+    if not editing.is_writable(action):
+        abort(403)
+    return action
+
+
+def _target_choices(form) -> dict:
+    """The coordinator's choice of target for each indicator carried into the new year, by indicator id."""
+    choices = {}
+    for row, names in form.target_fields:
+        if row.is_band:
+            choices[row.indicator.id] = service.TargetChoice(lower=form.parsed[names[0]], upper=form.parsed[names[1]])
+        else:
+            choices[row.indicator.id] = service.TargetChoice(value=form.parsed[names[0]])
+    return choices
+
+
 def _lead_choices():
     return [SelectChoice(a.id, a.name) for a in auth_service.agencies() if a.active]
+
+
+def _action_form(**kwargs) -> ActionForm:
+    form = ActionForm(**kwargs)
+    form.leads.choices = _lead_choices()
+    return form
 
 
 @bp.route("/plan/actions/<int:action_id>/edit", methods=["GET", "POST"])
 @roles(*STAFF)
 def edit(action_id: int):
-    action = get_or_404(Action, action_id)
-    require(can_manage_plan(current_user))
-    if not editing.is_writable(action):
-        abort(403)
-    form = ActionForm()
-    form.leads.choices = _lead_choices()
-    conflict = None
-    saved_message = None
+    action = _writable_action_or_403(action_id)
+    form = _action_form()
     if request.method == "GET":
         _fill(form, action)
-    elif form.validate_on_submit():
-        try:
-            editing.edit_action(current_user, action, version=form.version.data, title=form.title.data,
-                                timescale=form.timescale.data or "",
-                                outcomes=(form.outcomes.data or "").splitlines(),
-                                sub_actions=(form.sub_actions.data or "").splitlines(),
-                                lead_ids=form.leads.data or [])
-            db.session.commit()
-        except ConflictError as exc:
-            db.session.rollback()
-            conflict = exc.current
-            db.session.refresh(conflict)
-        except ValueError as exc:
-            db.session.rollback()
-            field = form.leads if str(exc).startswith("Select") else form.sub_actions
-            field.errors.append(str(exc))
-        else:
-            message = f"{action.code} saved"
-            if not wants_fragment():
-                flash(message, "success")
-                return redirect(url_for("refresh.year_plan", fy=financial_year_slug(action.plan_year)))
-            form = ActionForm(formdata=None)
-            form.leads.choices = _lead_choices()
-            _fill(form, action)
-            saved_message = message
+        return _edit_page(action, form)
+    if not form.validate_on_submit():
+        return _edit_page(action, form)
+    outcome = commit_write(lambda: editing.edit_action(current_user, action, version=form.version.data,
+                                                       **form.for_service()), ValueError)
+    if outcome.refusal is not None:
+        form.show_refusal(outcome.refusal)
+        return _edit_page(action, form)
+    if not outcome.saved:
+        db.session.refresh(outcome.conflict)
+        return _edit_page(action, form, conflict=outcome.conflict)
+    message = f"{action.code} saved"
+    if not wants_fragment():
+        flash(message, "success")
+        return redirect(url_for("refresh.year_plan", fy=financial_year_slug(action.plan_year)))
+    form = _action_form(formdata=None)
+    _fill(form, action)
+    return _edit_page(action, form, saved_message=message)
+
+
+def _edit_page(action: Action, form: ActionForm, conflict=None, saved_message: str | None = None):
     return render_page_or_fragment("refresh/edit.html", "refresh/_action_form.html", action=action, form=form,
                                    conflict=conflict, saved_message=saved_message,
                                    fy=financial_year_slug(action.plan_year))
@@ -153,22 +159,16 @@ def new_action(fy: str):
     refused = None
     if form.validate_on_submit():
         objective = next(o for o in objectives if o.code == form.objective.data)
-        try:
-            added = editing.add_action(current_user, year, objective=objective, code=form.code.data,
-                                       title=form.title.data, timescale=form.timescale.data or "",
-                                       lead_ids=form.leads.data or [],
-                                       outcomes=(form.outcomes.data or "").splitlines(),
-                                       sub_actions=(form.sub_actions.data or "").splitlines())
-            db.session.commit()
-        except DuplicateError as exc:
-            db.session.rollback()
-            form.code.errors.append(str(exc))
-        except service.RefreshRefusedError as exc:
-            db.session.rollback()
-            refused = str(exc)
-        else:
-            flash(f"{added.code} added to the {financial_year_label(year)} plan", "success")
+        outcome = commit_write(lambda: editing.add_action(current_user, year, objective=objective,
+                                                          code=form.code.data, **form.for_service()),
+                               DuplicateError, service.RefreshRefusedError, conflicts=False)
+        if outcome.saved:
+            flash(f"{outcome.result.code} added to the {financial_year_label(year)} plan", "success")
             return redirect(url_for("refresh.year_plan", fy=fy))
+        if isinstance(outcome.refusal, DuplicateError):
+            form.code.errors.append(str(outcome.refusal))
+        else:
+            refused = str(outcome.refusal)
     return render_template("refresh/new.html", form=form, fy=fy, label=financial_year_label(year),
                            refused=refused)
 
@@ -176,26 +176,20 @@ def new_action(fy: str):
 @bp.route("/plan/actions/<int:action_id>/retire", methods=["GET", "POST"])
 @roles(*STAFF)
 def retire(action_id: int):
-    action = get_or_404(Action, action_id)
-    require(can_manage_plan(current_user))
-    if not editing.is_writable(action):
-        abort(403)
+    action = _writable_action_or_403(action_id)
     form = RetireForm()
     conflict = None
     refused = None
     if request.method == "GET":
         form.version.data = action.version
     elif form.validate_on_submit():
-        try:
-            editing.retire_action(current_user, action, version=form.version.data, reason=form.reason.data)
-            db.session.commit()
-        except ConflictError as exc:
-            db.session.rollback()
-            conflict = exc.current
+        outcome = commit_write(lambda: editing.retire_action(current_user, action, version=form.version.data,
+                                                             reason=form.reason.data), service.RefreshRefusedError)
+        if outcome.refusal is not None:
+            refused = str(outcome.refusal)
+        elif not outcome.saved:
+            conflict = outcome.conflict
             db.session.refresh(conflict)
-        except service.RefreshRefusedError as exc:
-            db.session.rollback()
-            refused = str(exc)
         else:
             flash(f"{action.code} retired from the {financial_year_label(action.plan_year)} plan", "success")
             return redirect(url_for("refresh.year_plan", fy=financial_year_slug(action.plan_year)))

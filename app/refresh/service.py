@@ -216,7 +216,7 @@ def _move_filed_updates(actor: User | None, old: Action, new: Action, updates: l
         upd.action = new
         for sub_status in upd.sub_statuses:
             sub_status.sub_action_id = new_sub_ids[old_numbers[sub_status.sub_action_id]]
-        record(actor, "carry-forward", "action_update", upd.id,
+        record(actor, "carry-forward", Update.AUDIT_ENTITY, upd.id,
                f"Moved the {upd.agency.short_name} update on {old.code} for {upd.period.label} "
                f"to the carried-forward {label} row", {"action_id": old.id}, {"action_id": new.id})
 
@@ -232,7 +232,7 @@ def _set_new_timescale(actor: User | None, old: Action, new: Action, text: str) 
         return
     before = {"timescale": new.timescale, "due_date": new.due_date.isoformat() if new.due_date else None}
     new.timescale, new.due_date = text, due
-    record(actor, "update", "action", new.id,
+    record(actor, "update", Action.AUDIT_ENTITY, new.id,
            f"Set a new timescale for {new.code} at the {financial_year_label(new.plan_year)} refresh",
            before, {"timescale": text, "due_date": due.isoformat() if due else None})
 
@@ -306,7 +306,7 @@ def run_refresh(actor: User | None, year: int, *, targets: Mapping[int, TargetCh
     def codes(outcome: carry_forward.Outcome) -> list[str]:
         return [r.action.code for r in rows if r.outcome is outcome]
 
-    record(actor, "refresh", "plan_refresh", refresh.id,
+    record(actor, "refresh", PlanRefresh.AUDIT_ENTITY, refresh.id,
            f"Refreshed the plan for {financial_year_label(year)} from {financial_year_label(from_year)}",
            None,
            {"year": year, "from_year": from_year, "closed": codes(carry_forward.Outcome.CLOSED),

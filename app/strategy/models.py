@@ -16,6 +16,7 @@ from app.strategy.quarters import Quarter
 
 
 class Strategy(db.Model):
+    AUDIT_ENTITY = "strategy"  # what the audit trail calls it
     __tablename__ = "strategy"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,6 +31,7 @@ class Strategy(db.Model):
 class ReportingPeriod(db.Model):
     """One strategy quarter's update window: when it opens, its deadline, and whether it is locked."""
 
+    AUDIT_ENTITY = "reporting_period"  # what the audit trail calls it
     __tablename__ = "reporting_period"
     __table_args__ = (
         UniqueConstraint("year", "quarter"),

@@ -73,7 +73,7 @@ def set_current_quarter(actor: User, quarter: Quarter) -> None:
     s = strategy()
     old = s.current_quarter
     s.current_quarter = quarter.slug
-    record(actor, "update", "strategy", s.id, f"Set the current quarter to {quarter.label}",
+    record(actor, "update", Strategy.AUDIT_ENTITY, s.id, f"Set the current quarter to {quarter.label}",
            {"current_quarter": old}, {"current_quarter": quarter.slug})
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.kpis.models import Indicator, IndicatorValue
 from app.strategy.quarters import Quarter
+from tests.factories import add_value
 
 Q4_2018 = Quarter(2018, 4)
 YEAR_2019 = Quarter(2019, 1).year_quarters()
@@ -29,8 +30,7 @@ def set_value(code: str, quarter: Quarter, value: float | None) -> None:
         IndicatorValue.indicator_id == indicator.id, IndicatorValue.year == quarter.year,
         IndicatorValue.quarter == quarter.number))
     if row is None:
-        row = IndicatorValue(indicator_id=indicator.id, year=quarter.year, quarter=quarter.number, state="submitted")
-        db.session.add(row)
+        row = add_value(indicator, quarter, value)
     row.value = value
     row.state = "submitted"
     db.session.flush()

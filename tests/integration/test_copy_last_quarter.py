@@ -25,11 +25,6 @@ def _count(model) -> int:
 
 
 @pytest.fixture
-def police(agency_named):
-    return agency_named("Metropolitan Police Service")
-
-
-@pytest.fixture
 def a2():
     return db.session.scalar(select(Action).where(Action.code == "A2"))
 

@@ -17,12 +17,14 @@ from app.errors import ConflictError
 from app.extensions import db
 from app.kpis import service as kpis_service
 from app.kpis.models import Indicator, IndicatorValue
+from app.permissions import CYCLE_RUNNERS, REOPENERS, STAFF
 from app.strategy import service as calendar
 from app.strategy.models import ReportingPeriod
 from app.strategy.quarters import Quarter
 from app.strategy.service import QuarterLockedError
-from tests.conftest import csrf_token
-from tests.helpers import action, audit_count, count_queries
+from tests.conftest import csrf_token, post_form
+from tests.factories import add_update, add_value
+from tests.helpers import action, audit_count, count_queries, holds
 
 Q = Quarter(2019, 2)
 
@@ -70,11 +72,6 @@ def enter_value(user, code="DV01", quarter=Q, value=12.0) -> IndicatorValue:
 
 
 @pytest.fixture
-def police(agency_named):
-    return agency_named("Metropolitan Police Service")
-
-
-@pytest.fixture
 def police_lead(make_user, police):
     return make_user("lead", police, name="Pat Police")
 
@@ -104,20 +101,18 @@ def test_periods_page_lists_every_strategy_quarter_with_status_text(login):
     assert "Closed for review" in page  # past quarters, not locked
 
 
+def post_dates(client, version, opens_on, deadline, token: str | None = None):
+    """Send the window's dates form (day, month, year lists) from `version`; `token` if taken earlier."""
+    token = token or csrf_token(client, f"/cycle/{Q.slug}")
+    return client.post(f"/cycle/{Q.slug}/dates", data={"csrf_token": token, "dates-version": str(version),
+                                                        "dates-opens_on": opens_on, "dates-deadline": deadline})
+
+
 def test_coordinator_changes_the_dates(login):
     client = login("coordinator")
     period = calendar.period_for(Q)
     db.session.commit()
-    token = csrf_token(client, f"/cycle/{Q.slug}")
-    response = client.post(
-        f"/cycle/{Q.slug}/dates",
-        data={
-            "csrf_token": token,
-            "dates-version": str(period.version),
-            "dates-opens_on": ["1", "9", "2019"],
-            "dates-deadline": ["31", "10", "2019"],
-        },
-    )
+    response = post_dates(client, period.version, ["1", "9", "2019"], ["31", "10", "2019"])
     assert response.status_code == 302
     db.session.expire_all()
     period = calendar.period_for(Q)
@@ -138,16 +133,7 @@ def test_bad_dates_are_refused_next_to_the_field(login, opens, deadline, message
     client = login("coordinator")
     period = calendar.period_for(Q)
     db.session.commit()
-    token = csrf_token(client, f"/cycle/{Q.slug}")
-    response = client.post(
-        f"/cycle/{Q.slug}/dates",
-        data={
-            "csrf_token": token,
-            "dates-version": str(period.version),
-            "dates-opens_on": opens,
-            "dates-deadline": deadline,
-        },
-    )
+    response = post_dates(client, period.version, opens, deadline)
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert message in body and "govuk-error-summary" in body
@@ -162,15 +148,7 @@ def test_stale_dates_form_gets_a_conflict(login):
     token = csrf_token(client, f"/cycle/{Q.slug}")
     service.set_dates(client.user, Q, version=period.version, opens_on=date(2019, 9, 2), deadline=date(2019, 10, 25))
     db.session.commit()
-    response = client.post(
-        f"/cycle/{Q.slug}/dates",
-        data={
-            "csrf_token": token,
-            "dates-version": "1",
-            "dates-opens_on": ["1", "9", "2019"],
-            "dates-deadline": ["31", "10", "2019"],
-        },
-    )
+    response = post_dates(client, 1, ["1", "9", "2019"], ["31", "10", "2019"], token=token)
     assert response.status_code == 200
     assert "Someone else changed this quarter" in response.get_data(as_text=True)
     db.session.expire_all()
@@ -248,14 +226,18 @@ def review_url(item) -> str:
     return f"/cycle/{Q.slug}/review/{kind}/{item.id}"
 
 
+def post_review(client, item, decision: str, comment: str = "", version: int | None = None):
+    """Send the review form for `item` (accept or return), from the version the reviewer saw."""
+    return post_form(client, review_url(item), {"decision": decision, "comment": comment,
+                                                "version": str(item.version if version is None else version)},
+                     token_from=review_url(item))
+
+
 def test_coordinator_accepts_an_update(login, police_lead):
     upd = submit(police_lead)
     client = login("coordinator")
     assert "On track." in client.get(review_url(upd)).get_data(as_text=True)
-    token = csrf_token(client, review_url(upd))
-    response = client.post(
-        review_url(upd), data={"csrf_token": token, "decision": "accept", "version": str(upd.version)}
-    )
+    response = post_review(client, upd, "accept")
     assert response.status_code == 302
     db.session.expire_all()
     upd = db.session.get(Update, upd.id)
@@ -268,16 +250,7 @@ def test_coordinator_accepts_an_update(login, police_lead):
 def test_returned_update_goes_back_to_the_lead_as_a_draft_with_the_comment(login, police_lead, police):
     upd = submit(police_lead)
     client = login("coordinator")
-    token = csrf_token(client, review_url(upd))
-    response = client.post(
-        review_url(upd),
-        data={
-            "csrf_token": token,
-            "decision": "return",
-            "comment": "Say what the steering group decided.",
-            "version": str(upd.version),
-        },
-    )
+    response = post_review(client, upd, "return", "Say what the steering group decided.")
     assert response.status_code == 302
     db.session.expire_all()
     upd = db.session.get(Update, upd.id)
@@ -303,10 +276,7 @@ def test_returned_update_goes_back_to_the_lead_as_a_draft_with_the_comment(login
 def test_returning_needs_a_comment(login, police_lead):
     upd = submit(police_lead)
     client = login("coordinator")
-    token = csrf_token(client, review_url(upd))
-    response = client.post(
-        review_url(upd), data={"csrf_token": token, "decision": "return", "comment": "  ", "version": str(upd.version)}
-    )
+    response = post_review(client, upd, "return", "  ")
     assert response.status_code == 200
     assert "Enter a comment saying what needs to change" in response.get_data(as_text=True)
     db.session.expire_all()
@@ -316,16 +286,7 @@ def test_returning_needs_a_comment(login, police_lead):
 def test_indicator_values_are_reviewed_too(login, police_lead):
     row = enter_value(police_lead)
     client = login("coordinator")
-    token = csrf_token(client, review_url(row))
-    response = client.post(
-        review_url(row),
-        data={
-            "csrf_token": token,
-            "decision": "return",
-            "comment": "Check the count against CRIS.",
-            "version": str(row.version),
-        },
-    )
+    response = post_review(client, row, "return", "Check the count against CRIS.")
     assert response.status_code == 302
     db.session.expire_all()
     row = db.session.get(IndicatorValue, row.id)
@@ -347,10 +308,7 @@ def test_separation_of_duties(login, make_user, agency_named):
     db.session.rollback()
 
     client = login(user=coordinator)
-    token = csrf_token(client, review_url(upd))
-    response = client.post(
-        review_url(upd), data={"csrf_token": token, "decision": "accept", "version": str(upd.version)}
-    )
+    response = post_review(client, upd, "accept")
     assert response.status_code == 403
     assert "separation of duties" in response.get_data(as_text=True)
     db.session.expire_all()
@@ -399,29 +357,10 @@ def accept_everything(quarter: Quarter, reviewer) -> None:
                     Action.code == item.code, Action.plan_year == calendar.plan_year_for(quarter)
                 )
             )
-            db.session.add(
-                Update(
-                    action_id=act.id,
-                    agency_id=item.agency.id,
-                    year=quarter.year,
-                    quarter=quarter.number,
-                    status="green",
-                    commentary="ok",
-                    state="accepted",
-                    reviewed_by_id=reviewer.id,
-                )
-            )
+            add_update(act, item.agency.id, quarter, "green", state="accepted", commentary="ok",
+                       reviewed_by_id=reviewer.id)
         else:
-            db.session.add(
-                IndicatorValue(
-                    indicator_id=indicator(item.code).id,
-                    year=quarter.year,
-                    quarter=quarter.number,
-                    value=1.0,
-                    state="accepted",
-                    reviewed_by_id=reviewer.id,
-                )
-            )
+            add_value(indicator(item.code), quarter, 1.0, state="accepted", reviewed_by_id=reviewer.id)
     db.session.commit()
 
 
@@ -575,22 +514,22 @@ def _routes(ctx) -> dict:
                 "dates-opens_on": ["1", "9", "2019"],
                 "dates-deadline": ["31", "10", "2019"],
             },
-            {"coordinator"},
+            CYCLE_RUNNERS,
         ),
         "review": (
             f"/cycle/{Q.slug}/review/update/{ctx['update'].id}",
             {"decision": "accept", "version": str(ctx["update"].version)},
-            {"coordinator"},
+            CYCLE_RUNNERS,
         ),
         "lock": (
             f"/cycle/{Q.slug}/lock",
             {"lock-version": str(period.version), "lock-reason": "Board"},
-            {"coordinator"},
+            CYCLE_RUNNERS,
         ),
         "reopen": (
             f"/cycle/{Q.slug}/reopen",
             {"reopen-version": str(period.version), "reopen-reopen_reason": "Fix"},
-            {"admin"},
+            REOPENERS,
         ),
     }
 
@@ -614,7 +553,7 @@ def test_write_route_permissions(login, make_user, agency_named, police, route, 
     token = csrf_token(client, "/dashboard")
     before = _state()
     response = client.post(url, data={**data, "csrf_token": token})
-    if role in allowed:
+    if holds(role, allowed):
         assert response.status_code == 302, response.get_data(as_text=True)[:600]
         assert _state() != before
     else:
@@ -630,7 +569,7 @@ def test_read_pages_are_for_staff_only(login, police_lead, role, agency_named, p
         if role in ("lead", "other_lead")
         else login(role)
     )
-    expected = 200 if role in ("admin", "coordinator") else 403
+    expected = 200 if holds(role, STAFF) else 403
     for url in ("/cycle/", f"/cycle/{Q.slug}", f"/cycle/{Q.slug}/review/update/{upd.id}"):
         assert client.get(url).status_code == expected, url
 

@@ -3,17 +3,17 @@
 from sqlalchemy import select
 
 from app.actions import service
-from app.actions.models import Action, Update
+from app.actions.models import Action
 from app.actions.rollup import Status
 from app.extensions import db
 from app.strategy.quarters import Quarter
+from tests.factories import add_update
 from tests.helpers import count_queries
 
 
 def submit(action_code: str, agency, quarter: Quarter, status: str):
     action = db.session.scalar(select(Action).where(Action.code == action_code))
-    db.session.add(Update(action_id=action.id, agency_id=agency.id, year=quarter.year, quarter=quarter.number,
-                          status=status, commentary="c", mitigation="m", state="submitted"))
+    add_update(action, agency.id, quarter, status, commentary="c", mitigation="m")
     db.session.commit()
 
 
@@ -68,7 +68,6 @@ def test_dashboard_queries_do_not_grow_with_the_number_of_updates(login, agency_
     baseline = queries()
     for action in service.actions_for(q):
         for lead in action.leads:
-            db.session.add(Update(action_id=action.id, agency_id=lead.agency_id, year=q.year, quarter=q.number,
-                                  status="green", commentary="c", state="submitted"))
+            add_update(action, lead.agency_id, q, "green", commentary="c")
     db.session.commit()
     assert queries() <= baseline + 2

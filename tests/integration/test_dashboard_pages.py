@@ -5,19 +5,18 @@ import re
 import pytest
 
 from app.actions import service
-from app.actions.models import Update
 from app.actions.rollup import Movement, Status, count_by_status
 from app.extensions import db
 from app.strategy import service as calendar
 from app.strategy.quarters import Quarter
+from tests.factories import add_update
 
 Q = Quarter(2019, 1)
 
 
 def submit(code: str, agency, quarter: Quarter, status: str, state: str = "submitted") -> None:
     action = service.action_by_code(quarter, code)
-    db.session.add(Update(action_id=action.id, agency_id=agency.id, year=quarter.year, quarter=quarter.number,
-                          status=status, commentary="c", mitigation="m", state=state))
+    add_update(action, agency.id, quarter, status, state=state, commentary="c", mitigation="m")
     db.session.commit()
 
 

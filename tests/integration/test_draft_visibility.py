@@ -13,11 +13,6 @@ Q = Quarter(2019, 2)
 SECRET = "Draft: the referral pathway is not agreed yet"
 
 
-@pytest.fixture
-def police(agency_named):
-    return agency_named("Metropolitan Police Service")
-
-
 def _save(user, agency, submit: bool):
     action = db.session.scalar(select(Action).where(Action.code == "A2", Action.plan_year == 2018))
     found = actions_service.find_update(action, agency.id, Q)

@@ -14,11 +14,12 @@ from app.cycle import service as cycle_service
 from app.database import utcnow
 from app.extensions import db
 from app.kpis import service as kpi_service
-from app.kpis.models import Indicator, IndicatorTarget, IndicatorValue
+from app.kpis.models import Indicator, IndicatorTarget
 from app.reports import service as report_service
 from app.reports import year_end as year_end_service
 from app.strategy import service as calendar
 from app.strategy.quarters import Quarter
+from tests.factories import add_target, add_value
 
 YEAR = Quarter(2018, 1).year_quarters()
 Q4 = Quarter(2018, 4)
@@ -32,27 +33,11 @@ def _values(code: str, year: int, values: dict, parts: dict | None = None) -> No
     indicator = _ind(code)
     for number, value in values.items():
         numerator, denominator = (parts or {}).get(number, (None, None))
-        db.session.add(
-            IndicatorValue(
-                indicator_id=indicator.id,
-                year=year,
-                quarter=number,
-                value=value,
-                numerator=numerator,
-                denominator=denominator,
-                state="submitted",
-            )
-        )
-    db.session.flush()
+        add_value(indicator, Quarter(year, number), value, numerator=numerator, denominator=denominator)
 
 
 def _target(code: str, value: float, basis: str = "quarter", year: int = 2018, at=None) -> IndicatorTarget:
-    row = IndicatorTarget(
-        indicator_id=_ind(code).id, year=year, value=value, basis=basis, note="test", set_at=at or utcnow()
-    )
-    db.session.add(row)
-    db.session.flush()
-    return row
+    return add_target(_ind(code), year, value, basis=basis, note="test", set_at=at or utcnow())
 
 
 def _lock(make_user, quarter: Quarter) -> None:

@@ -16,6 +16,7 @@ from app.kpis.scoring import Rag
 from app.kpis.seed import INDICATORS_FILE, load_indicators
 from app.strategy.quarters import Quarter
 from tests.conftest import post_form
+from tests.factories import add_indicator, add_target, add_value
 from tests.helpers import count_queries
 
 Q = Quarter(2019, 1)
@@ -29,11 +30,6 @@ def _ind(code: str) -> Indicator:
 def _post_value(client, code: str, quarter: Quarter = Q, version: int = 0, headers=None, **fields):
     data = {f"{code}-version": str(version)} | {f"{code}-{k}": v for k, v in fields.items()}
     return post_form(client, URL.format(code=code, slug=quarter.slug), data, headers=headers or {})
-
-
-@pytest.fixture
-def police_lead(login, agency_named):
-    return login("lead", agency_named("Metropolitan Police Service"))
 
 
 @pytest.fixture
@@ -237,15 +233,7 @@ def test_my_indicators_lists_the_agencys_indicators(police_lead):
 
 
 def _value(code: str, quarter: Quarter, value: float) -> None:
-    db.session.add(
-        IndicatorValue(
-            indicator_id=_ind(code).id,
-            year=quarter.year,
-            quarter=quarter.number,
-            value=value,
-            state="submitted",
-        )
-    )
+    add_value(_ind(code), quarter, value)
     db.session.commit()
 
 
@@ -458,26 +446,10 @@ def test_chart_is_an_svg_with_its_own_narrow_csp(app, login):
 
 def _more_indicators(n: int, agency_id: int) -> None:
     for i in range(n):
-        code = f"XX{i:02d}"
-        indicator = Indicator(
-            code=code,
-            name=f"Extra {i}",
-            definition="Test",
-            unit="count",
-            frequency="quarterly",
-            owner_agency_id=agency_id,
-            polarity="higher_is_better",
-            action_codes=[],
-        )
-        db.session.add(indicator)
-        db.session.flush()
-        db.session.add(IndicatorTarget(indicator_id=indicator.id, year=2018, value=5, note="test"))
+        indicator = add_indicator(f"XX{i:02d}", agency_id, name=f"Extra {i}")
+        add_target(indicator, 2018, 5, note="test")
         for q in (Quarter(2018, 4), Q):
-            db.session.add(
-                IndicatorValue(
-                    indicator_id=indicator.id, year=q.year, quarter=q.number, value=i, state="submitted"
-                )
-            )
+            add_value(indicator, q, i)
     db.session.commit()
 
 
@@ -502,28 +474,7 @@ def test_pages_load_in_a_constant_number_of_queries(login, agency_named):
 
 def _extra(n: int, agency_id: int) -> None:
     for i in range(n):
-        code = f"YY{i:02d}"
-        indicator = Indicator(
-            code=code,
-            name=f"More {i}",
-            definition="Test",
-            unit="percentage",
-            frequency="quarterly",
-            owner_agency_id=agency_id,
-            polarity="lower_is_better",
-            action_codes=[],
-        )
-        db.session.add(indicator)
-        db.session.flush()
-        db.session.add(
-            IndicatorValue(
-                indicator_id=indicator.id,
-                year=Q.year,
-                quarter=Q.number,
-                value=10,
-                numerator=1,
-                denominator=10,
-                state="submitted",
-            )
-        )
+        indicator = add_indicator(f"YY{i:02d}", agency_id, name=f"More {i}", unit="percentage",
+                                  polarity="lower_is_better")
+        add_value(indicator, Q, 10, numerator=1, denominator=10)
     db.session.commit()

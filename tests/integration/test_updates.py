@@ -24,16 +24,6 @@ def updates() -> list[Update]:
     return list(db.session.scalars(select(Update)))
 
 
-@pytest.fixture
-def police(agency_named):
-    return agency_named("Metropolitan Police Service")
-
-
-@pytest.fixture
-def police_lead(login, police):
-    return login("lead", police)
-
-
 def test_my_actions_lists_only_what_my_agency_leads_with_its_state(police_lead, police):
     page = police_lead.get("/my-actions").get_data(as_text=True)
     led = [a.code for a in service.actions_for(Q, agency_id=police.id)]

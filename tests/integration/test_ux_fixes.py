@@ -12,10 +12,11 @@ from app.cycle import service as cycle_service
 from app.extensions import db
 from app.kpis import service as kpis_service
 from app.kpis.models import Indicator
+from app.permissions import ALL_ROLES, STAFF
 from app.strategy import service as calendar
 from app.strategy.quarters import Quarter
 from tests.conftest import csrf_token, post_form
-from tests.helpers import action
+from tests.helpers import action, holds
 
 Q = Quarter(2019, 1)
 HTMX = {"HX-Request": "true"}
@@ -30,16 +31,6 @@ def version_in(body: str, name: str = "version") -> str:
         rf'<input[^>]*value="([^"]*)"[^>]*name="{re.escape(name)}"', body)
     assert match, f"no {name} field in the fragment"
     return match.group(1)
-
-
-@pytest.fixture
-def police(agency_named):
-    return agency_named("Metropolitan Police Service")
-
-
-@pytest.fixture
-def police_lead(login, police):
-    return login("lead", police)
 
 
 @pytest.fixture
@@ -249,8 +240,9 @@ def test_my_actions_shows_accepted_and_returned(police_lead, coordinator, decisi
 # --- the action page: transcription notes are internal -------------------------------------------
 
 
-@pytest.mark.parametrize("role, shown", [("viewer", False), ("lead", False), ("coordinator", True), ("admin", True)])
-def test_transcription_notes_show_only_to_coordinators_and_admins(login, role, shown):
+@pytest.mark.parametrize("role", [role.value for role in ALL_ROLES])
+def test_transcription_notes_show_only_to_coordinators_and_admins(login, role):
+    shown = holds(role, STAFF)
     noted = db.session.scalar(select(Action).where(Action.note.is_not(None), Action.plan_year == 2018))
     page = login(role).get(f"/actions/{noted.id}").get_data(as_text=True)
     assert ("Transcription note" in page) is shown
