@@ -11,9 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from blinker import Namespace
-from flask import url_for
 from sqlalchemy import select, update
-from werkzeug.routing import BuildError
 
 from app.actions import service as actions_service
 from app.actions.models import Action, Update
@@ -182,13 +180,17 @@ def set_dates(actor: User, quarter: Quarter, *, version: int, opens_on: date, de
 
 @dataclass
 class Item:
-    """One return due from one agency: an action update or an indicator value."""
+    """One return due from one agency: an action update or an indicator value.
+
+    Data only: the page or email that shows it builds its link (an action's by `action_id`, agency
+    and quarter; an indicator's by `code` and quarter).
+    """
 
     kind: str  # "action" or "indicator"
     code: str
     title: str
     agency: Agency
-    path: str  # where the lead fills it in
+    action_id: int | None  # the action row for an action update; None for an indicator value
     state: str  # "missing", "draft", "submitted" or "accepted"
     row: Update | IndicatorValue | None = None
     returned: bool = False  # a draft the coordinator sent back with a comment
@@ -265,26 +267,6 @@ class Tracker:
         return all(i.state == "accepted" for i in self.items)
 
 
-def _path(endpoint: str, fallback: str, **values) -> str:
-    try:
-        return url_for(endpoint, **values)
-    except (BuildError, RuntimeError):
-        return fallback
-
-
-def _indicator_path(indicator: Indicator, quarter: Quarter) -> str:
-    return _path(
-        "kpis.enter_value",
-        f"/indicators/{indicator.code}/values/{quarter.slug}",
-        code=indicator.code,
-        quarter_slug=quarter.slug,
-    )
-
-
-def _update_path(action: Action, agency_id: int, quarter: Quarter) -> str:
-    return f"/actions/{action.id}/updates/{agency_id}/{quarter.slug}"
-
-
 def tracker(quarter: Quarter, today: date | None = None) -> Tracker:
     """Every lead agency's returns for `quarter`: due, submitted, and each item's state, in six queries.
 
@@ -328,7 +310,7 @@ def tracker(quarter: Quarter, today: date | None = None) -> Tracker:
                     action.code,
                     action.title,
                     lead.agency,
-                    _update_path(action, lead.agency_id, quarter),
+                    action.id,
                     state,
                     upd,
                     returned=bool(upd and upd.is_returned),
@@ -346,7 +328,7 @@ def tracker(quarter: Quarter, today: date | None = None) -> Tracker:
                 indicator.code,
                 indicator.name,
                 indicator.owner,
-                _indicator_path(indicator, quarter),
+                None,
                 state,
                 val,
                 returned=bool(val and val.is_returned),
@@ -524,46 +506,3 @@ def record_reminder(reminder: Reminder) -> ReminderSent:
     db.session.add(row)
     db.session.flush()
     return row
-
-
-def reminder_email(reminder: Reminder, public_url: str) -> tuple[str, str]:
-    """(subject, body) of a reminder: the items and their links, never a value or a commentary."""
-    quarter = reminder.period.period
-    deadline = reminder.period.deadline.strftime("%-d %B %Y")
-    subject = {
-        rules.ReminderKind.OPENING: f"VAWG action plan: {quarter.label} updates are open",
-        rules.ReminderKind.DUE_SOON: f"VAWG action plan: {quarter.label} updates are due by {deadline}",
-        rules.ReminderKind.OVERDUE: f"VAWG action plan: {quarter.label} updates are overdue",
-    }[reminder.kind]
-    opening = {
-        rules.ReminderKind.OPENING: f"The update window for {quarter.label} is open. The deadline is {deadline}.",
-        rules.ReminderKind.DUE_SOON: f"The deadline for {quarter.label} updates is {deadline}, in three working days.",
-        rules.ReminderKind.OVERDUE: f"The deadline for {quarter.label} updates was {deadline}. "
-        "These returns are now overdue.",
-    }[reminder.kind]
-    base = public_url.rstrip("/")
-    agency = reminder.items[0].agency.name if reminder.items else reminder.user.agency.name
-    lines = [
-        f"Dear {reminder.user.name},",
-        "",
-        opening,
-        "",
-        f"{agency} still has {len(reminder.items)} return{'' if len(reminder.items) == 1 else 's'} to submit:",
-        "",
-    ]
-    for item in reminder.items:
-        note = (
-            " (returned for changes)"
-            if item.returned
-            else (" (draft not yet submitted)" if item.state == "draft" else "")
-        )
-        lines.append(f"- {item.kind_label} {item.code}: {item.title}{note}")
-        lines.append(f"  {base}{item.path}")
-    lines += [
-        "",
-        f"Sign in at {base}/ to see all your agency's actions.",
-        "",
-        "Havering Community Safety Partnership - VAWG action plan",
-        "You receive this because you are a lead for your agency. Reply to the VAWG officer with questions.",
-    ]
-    return subject, "\n".join(lines)
