@@ -13,6 +13,7 @@ from app.actions.rollup import STATUS_ORDER, Status
 from app.audit import paging
 from app.auth import service as auth_service
 from app.auth.models import Agency
+from app.cycle import notices as cycle_notices
 from app.cycle import service as cycle_service
 from app.errors import ConflictError, QuarterLockedError
 from app.extensions import db
@@ -89,6 +90,8 @@ def edit_update(action_id: int, agency_id: int, quarter_slug: str):
                 submit=form.submitting,
             )
             db.session.commit()
+            if form.submitting:
+                cycle_notices.after_submission(quarter)  # after the commit: tells the coordinators if all are in
         except ConflictError as exc:
             db.session.rollback()
             conflict = exc.current

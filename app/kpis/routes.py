@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from app.actions import service as actions_service
 from app.audit import paging
 from app.auth import service as auth_service
+from app.cycle import notices as cycle_notices
 from app.cycle import service as cycle_service
 from app.errors import ConflictError, QuarterLockedError
 from app.extensions import db
@@ -194,6 +195,7 @@ def enter_value(code: str, quarter_slug: str):
                 provisional=bool(form.provisional.data),
             )
             db.session.commit()
+            cycle_notices.after_submission(quarter)  # after the commit: tells the coordinators if all are in
         except ConflictError as exc:
             db.session.rollback()
             conflict = exc.current
