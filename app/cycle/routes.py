@@ -50,7 +50,8 @@ def _returns_listing(quarter: Quarter) -> dict:
     page = paging.parse_page(request.args.get("page"), sys.maxsize)  # its range is checked once counted
     if page is None:
         abort(404)
-    lines, total = service.returns_page(quarter, show=show, agency_id=agency_id, page=page)
+    lines, total = service.returns_page(quarter, show=show, agency_id=agency_id, page=page,
+                                        per_page=service.RETURNS_PAGE_SIZE)
     last = paging.last_page(total, service.RETURNS_PAGE_SIZE)
     if page > last:
         abort(404)
@@ -94,6 +95,7 @@ def _period_page(
         conflict=conflict,
         shows=service.SHOW,
         listing=_returns_listing(quarter),
+        sent=service.sent_for(period),
     ), status
 
 

@@ -879,10 +879,10 @@ _SENT_WORDS = {"opening": "Reminder: the window is open", "due_soon": "Reminder:
                "overdue": "Reminder: overdue", "returned": "Return sent back", "all_in": "Every return is in"}
 
 
-def sent_for(quarter: Quarter) -> tuple[list[SentLine], int]:
-    """The reminders and notices sent for `quarter`, newest first (at most SENT_LIMIT), and how many in all."""
-    period = _find_period(quarter)
-    if period is None:
+def sent_for(period: ReportingPeriod) -> tuple[list[SentLine], int]:
+    """The reminders and notices sent for `period`'s quarter, newest first (at most SENT_LIMIT), and how
+    many in all; none for a period not yet saved."""
+    if period.id is None:
         return [], 0
     reminders = select(ReminderSent.user_id, ReminderSent.kind, literal("", String).label("about"),
                        ReminderSent.sent_at).where(ReminderSent.period_id == period.id)
