@@ -346,3 +346,31 @@ def test_the_tracker_shows_which_reminders_went_to_whom_and_when(login, police_l
     emails = re.search(r'id="emails-sent">(.*?)</table>', page, re.S).group(1)
     assert "Pat Police (Police)" in emails and "Reminder: due in three working days" in emails
     assert re.search(r"\d{1,2} \w{3} \d{4} \d\d:\d\d UTC", emails)
+
+
+# --- what leads see ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("decision, actions_text, indicators_text", [
+    (None, ">Submitted</strong>", "<strong>Submitted</strong>, waiting for the coordinator's review."),
+    ("accept", ">Accepted</strong>", "<strong>Accepted</strong> by the coordinator."),
+    ("return", "Returned for changes: Check the figures", "<strong>Returned</strong> for changes."),
+])
+def test_leads_see_submitted_accepted_or_returned_with_the_comment(login, police_lead, make_user, decision,
+                                                                   actions_text, indicators_text):
+    actions_service.set_current_quarter(None, Q)
+    db.session.commit()
+    upd, value = submit(police_lead), enter_value(police_lead)
+    if decision:
+        coordinator = make_user("coordinator")
+        for item in (upd, value):
+            service.review(coordinator, item, version=item.version, accept=decision == "accept",
+                           comment="Check the figures")
+        db.session.commit()
+    client = login(user=police_lead)
+    mine = client.get("/my-actions").get_data(as_text=True)
+    row = re.search(r'<tr class="govuk-table__row"[^>]*>(?:(?!</tr>).)*?A2:(.*?)</tr>', mine, re.S)
+    assert row and actions_text in row.group(0)
+    indicators = client.get("/my-indicators").get_data(as_text=True)
+    assert indicators_text in indicators
+    assert ("Check the figures" in indicators) == (decision == "return")
