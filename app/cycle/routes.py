@@ -5,9 +5,9 @@ import sys
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.actions import service as actions_service
 from app.actions.models import Action, Update
 from app.audit import paging
-from app.actions import service as actions_service
 from app.cycle import notices, service
 from app.cycle.forms import BulkAcceptForm, LockForm, PeriodDatesForm, ReopenForm, ReviewForm
 from app.errors import ConflictError, QuarterLockedError
@@ -378,7 +378,8 @@ def confirm_accept(quarter_slug: str):
 
 def _confirm_page(quarter: Quarter, items: list, problem: str | None = None, rows: list[str] = ()):
     lines = [(service.line_of(item), item) for item in items]
-    ready = [(line, item) for line, item in lines if item.state == "submitted" and can_accept_return(current_user, item)]
+    ready = [(line, item) for line, item in lines
+             if item.state == "submitted" and can_accept_return(current_user, item)]
     return render_template("cycle/confirm_accept.html", quarter=quarter, lines=lines, ready=ready, problem=problem,
                            problem_rows=rows, locked=service.is_locked(quarter),
                            can_accept=can_accept_return, form=BulkAcceptForm(formdata=None))
