@@ -76,9 +76,10 @@ def refuse_control_characters_in_query() -> None:
             abort(400)
 
 
-def pagination_links(page: int, last: int, label: str) -> dict:
+def pagination_links(page: int, last: int, label: str, path: str | None = None) -> dict:
     """GOV.UK pagination (govukPagination's params) for pages 1..`last`; each link keeps the request's
-    other parameters, so the filters hold on every page. Page 1 is the address without `page`."""
+    other parameters, so the filters hold on every page. Page 1 is the address without `page`.
+    `path` is the listing's address when the request's is not (a form's POST re-showing the page)."""
 
     def href(number: int) -> str:
         args = request.args.copy()
@@ -86,7 +87,7 @@ def pagination_links(page: int, last: int, label: str) -> dict:
         if number > 1:
             args["page"] = str(number)
         pairs = [(k, v) for k, v in args.items(multi=True)]
-        return request.path + ("?" + urlencode(pairs) if pairs else "")
+        return (path or request.path) + ("?" + urlencode(pairs) if pairs else "")
 
     pagination = {
         "items": [{"ellipsis": True} if n is None else {"number": n, "href": href(n), "current": n == page}

@@ -8,6 +8,7 @@ from app.actions.forms import DashboardFilterForm, update_form_for
 from app.actions.models import Action
 from app.auth import service as auth_service
 from app.auth.models import Agency
+from app.cycle import notices as cycle_notices
 from app.kpis import service as kpi_service
 from app.permissions import (
     OWN_AGENCY,
@@ -72,6 +73,8 @@ def edit_update(action_id: int, agency_id: int, quarter_slug: str):
     outcome = commit_write(lambda: service.save_update(current_user, action, agency, quarter, **form.for_service()),
                            QuarterLockedError)
     if outcome.saved:
+        if form.submitting:
+            cycle_notices.after_submission(quarter)  # after the commit: tells the coordinators if all are in
         return _update_saved(action, agency, quarter, form, outcome.result)
     # Keep what the lead typed on screen (the form still holds it) beside the conflict or the lock.
     return _update_page(action, agency, quarter, form, outcome.conflict or existing, conflict=outcome.conflict,

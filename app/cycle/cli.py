@@ -4,12 +4,12 @@ import smtplib
 from datetime import date
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy.exc import IntegrityError
 
 from app.cycle import service
 from app.extensions import db
-from app.mail import send_mail
+from app.mail import render_email, send_mail
 from app.strategy import service as calendar
 
 
@@ -32,29 +32,27 @@ def register_cycle_cli(app: Flask) -> None:
             today = date.fromisoformat(today_text) if today_text else date.today()
         except ValueError:
             raise click.UsageError("Give --today as a date like 2019-10-21") from None
-        public_url = current_app.config["PUBLIC_URL"]
-        # Links are built with url_for, which needs a request; this one stands for PUBLIC_URL.
-        with current_app.test_request_context("/"):
-            if calendar.ensure_periods():  # a reminder is recorded against its period's row
-                db.session.commit()
-            reminders = service.due_reminders(today)
-            sent = failed = 0
-            for reminder in reminders:
-                try:
-                    service.record_reminder(reminder)
-                except IntegrityError:
-                    db.session.rollback()  # another run sent it a moment ago
-                    continue
-                subject, body = service.reminder_email(reminder, public_url)
-                try:
-                    send_mail(reminder.user.email, subject, body)
-                except (smtplib.SMTPException, OSError) as exc:
-                    db.session.rollback()  # not recorded, so the next run tries again
-                    failed += 1
-                    click.echo(f"Could not send to {reminder.user.email}: {exc}", err=True)
-                    continue
-                db.session.commit()
-                sent += 1
+        # No request here: the email's links are built from PUBLIC_URL (app.mail.external_url).
+        if calendar.ensure_periods():  # a reminder is recorded against its period's row
+            db.session.commit()
+        reminders = service.due_reminders(today)
+        sent = failed = 0
+        for reminder in reminders:
+            try:
+                service.record_reminder(reminder)
+            except IntegrityError:
+                db.session.rollback()  # another run sent it a moment ago
+                continue
+            subject, body = render_email("cycle/email/reminder.txt", reminder=reminder)
+            try:
+                send_mail(reminder.user.email, subject, body)
+            except (smtplib.SMTPException, OSError) as exc:
+                db.session.rollback()  # not recorded, so the next run tries again
+                failed += 1
+                click.echo(f"Could not send to {reminder.user.email}: {exc}", err=True)
+                continue
+            db.session.commit()
+            sent += 1
         click.echo(f"Reminders for {today.isoformat()}: sent {sent}, failed {failed}.")
         if failed:
             raise SystemExit(1)

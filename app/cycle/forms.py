@@ -88,3 +88,10 @@ class ReopenForm(FlaskForm):
     )
     version = IntegerField(widget=HiddenField.widget, validators=_VERSION)
     reopen = SubmitField("Re-open the quarter", widget=GovSubmitInput())
+
+
+class BulkAcceptForm(FlaskForm):
+    """The confirmation of a bulk accept: its CSRF token; the returns and their versions are read by the view
+    (`item` repeated, `version-<item>` each), as the tracker's checkboxes name them."""
+
+    accept_all = SubmitField("Accept these returns", widget=GovSubmitInput())

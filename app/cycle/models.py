@@ -47,3 +47,24 @@ class ReminderSent(db.Model):
     kind: Mapped[str] = mapped_column(String(10))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     items: Mapped[int] = mapped_column(Integer, default=0)  # how many outstanding items the email listed
+
+
+NOTICE_KINDS = ("returned", "all_in")
+
+
+class NoticeSent(db.Model):
+    """An email the cycle sent on an event, not on a date: a return sent back to its lead ("returned"),
+    or every return of a quarter in, to each coordinator ("all_in"). Kept so the tracker can show who
+    was told what and when, and so "all in" goes once per quarter and coordinator."""
+
+    __tablename__ = "notice_sent"
+    __table_args__ = (CheckConstraint("kind IN ('returned', 'all_in')", name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("reporting_period.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    about: Mapped[str] = mapped_column(String(200), default="")  # which return ("A2 from Police"), never its content
+
+    user: Mapped[User] = relationship(lazy="joined")

@@ -1,13 +1,18 @@
 """Views of the quarterly cycle: thin — load, check, validate, call the service, commit once."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+import sys
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.actions import service as actions_service
 from app.actions.models import Action, Update
-from app.cycle import service
-from app.cycle.forms import LockForm, PeriodDatesForm, ReopenForm, ReviewForm
+from app.audit import paging
+from app.cycle import notices, service
+from app.cycle.forms import BulkAcceptForm, LockForm, PeriodDatesForm, ReopenForm, ReviewForm
 from app.errors import ConflictError
 from app.extensions import db
+from app.forms import positive_int
 from app.kpis import service as kpis_service
 from app.kpis.models import Indicator, IndicatorValue
 from app.permissions import (
@@ -21,7 +26,14 @@ from app.permissions import (
 from app.strategy import service as calendar
 from app.strategy.quarters import Quarter
 from app.strategy.service import QuarterLockedError
-from app.web import commit_write, get_or_404, quarter_or_404, render_page_or_fragment, wants_fragment
+from app.web import (
+    commit_write,
+    get_or_404,
+    pagination_links,
+    quarter_or_404,
+    render_page_or_fragment,
+    wants_fragment,
+)
 
 bp = Blueprint("cycle", __name__, url_prefix="/cycle")
 
@@ -35,6 +47,24 @@ def periods():
     return render_template("cycle/periods.html", rows=rows)
 
 
+def _returns_listing(quarter: Quarter) -> dict:
+    """The tracker's list of returns as the query string asks: what to show, whose, which page (404 past the last)."""
+    show = request.args.get("show", "waiting")
+    show = show if show in service.SHOW else "waiting"
+    agency_id = positive_int(request.args.get("agency"))
+    page = paging.parse_page(request.args.get("page"), sys.maxsize)  # its range is checked once counted
+    if page is None:
+        abort(404)
+    lines, total = service.returns_page(quarter, show=show, agency_id=agency_id, page=page,
+                                        per_page=service.RETURNS_PAGE_SIZE)
+    last = paging.last_page(total, service.RETURNS_PAGE_SIZE)
+    if page > last:
+        abort(404)
+    path = url_for("cycle.period", quarter_slug=quarter.slug)
+    return {"lines": lines, "total": total, "show": show, "agency_id": agency_id, "page_number": page,
+            "last": last, "pagination": pagination_links(page, last, "Pages of returns", path=path)}
+
+
 def _period_page(
     quarter: Quarter,
     *,
@@ -44,7 +74,7 @@ def _period_page(
     status: int = 200,
     conflict: str | None = None,
 ):
-    board = service.tracker(quarter)
+    board = service.tracker_summary(quarter)
     period = board.period
     if dates_form is None:
         dates_form = PeriodDatesForm(
@@ -68,6 +98,9 @@ def _period_page(
         reopen_form=reopen_form,
         form=errors[0] if errors else None,
         conflict=conflict,
+        shows=service.SHOW,
+        listing=_returns_listing(quarter),
+        sent=service.sent_for(period),
     ), status
 
 
@@ -181,8 +214,24 @@ def decide(quarter_slug: str, kind: str, item_id: int):
     quarter = quarter_or_404(quarter_slug)
     item, subject = _load_item(kind, item_id, quarter)
     form = ReviewForm()
+    refused = _take_decision(quarter, item, subject, form)
+    if refused is not None:
+        return refused
+    message = _decision_message(subject, form)
+    if wants_fragment():
+        return render_page_or_fragment("cycle/review.html", "cycle/_review_form.html", quarter=quarter, item=item,
+                                       subject=subject, form=ReviewForm(formdata=None, version=item.version),
+                                       saved_message=message, conflict=None, queue=None,
+                                       **_value_context(item, subject, quarter))
+    flash(message, "success")
+    return redirect(url_for("cycle.period", quarter_slug=quarter.slug) + "#returns")
+
+
+def _take_decision(quarter: Quarter, item, subject: dict, form: ReviewForm, queue: dict | None = None):
+    """Save the review decision and commit, then tell the lead if it was returned: None when saved,
+    else the review page saying why not (a 403 for the coordinator's own submission)."""
     if not form.validate_on_submit():
-        return _review_page(quarter, item, subject, form)
+        return _review_page(quarter, item, subject, form, queue=queue)
     accept = form.decision.data == "accept"
     try:
         service.review(current_user, item, version=form.version.data, accept=accept, comment=form.comment.data or "")
@@ -196,22 +245,19 @@ def decide(quarter_slug: str, kind: str, item_id: int):
         conflict = str(exc) if not isinstance(exc, ConflictError) else (
             f"This return changed while you were reviewing it: it is now {item.state}. "
             "Nothing was saved; check it as it stands now.")
-        return _review_page(quarter, item, subject, ReviewForm(formdata=None, version=item.version), conflict)
-    return _decided(quarter, item, subject, accept)
+        return _review_page(quarter, item, subject, ReviewForm(formdata=None, version=item.version), conflict, queue)
+    if not accept:
+        notices.returned(item)  # after the commit: a failed email never undoes the decision
+    return None
 
 
-def _decided(quarter: Quarter, item, subject: dict, accept: bool):
-    message = (f"{subject['kind']} {subject['code']} ({subject['agency'].short_name}) "
-               f"{'accepted' if accept else 'returned to the agency'}")
-    if wants_fragment():
-        return render_page_or_fragment("cycle/review.html", "cycle/_review_form.html", quarter=quarter, item=item,
-                                       subject=subject, form=ReviewForm(formdata=None, version=item.version),
-                                       saved_message=message, conflict=None, **_value_context(item, subject, quarter))
-    flash(message, "success")
-    return redirect(url_for("cycle.period", quarter_slug=quarter.slug) + "#review")
+def _decision_message(subject: dict, form: ReviewForm) -> str:
+    done = "accepted" if form.decision.data == "accept" else "returned to the agency"
+    return f"{subject['kind']} {subject['code']} ({subject['agency'].short_name}) {done}"
 
 
-def _review_page(quarter: Quarter, item, subject: dict, form: ReviewForm, conflict: str | None = None):
+def _review_page(quarter: Quarter, item, subject: dict, form: ReviewForm, conflict: str | None = None,
+                 queue: dict | None = None):
     return render_page_or_fragment(
         "cycle/review.html",
         "cycle/_review_form.html",
@@ -221,6 +267,7 @@ def _review_page(quarter: Quarter, item, subject: dict, form: ReviewForm, confli
         form=form,
         conflict=conflict,
         saved_message=None,
+        queue=queue,
         can_accept=can_accept_return(current_user, item),
         locked=calendar.is_locked(quarter),
         # A draft's content stays with its agency, here as on the action page (issue 9 B).
@@ -230,13 +277,111 @@ def _review_page(quarter: Quarter, item, subject: dict, form: ReviewForm, confli
 
 
 def _value_context(item, subject: dict, quarter: Quarter) -> dict:
-    """For an indicator value: the target in force and the previous period's value, to judge it against."""
+    """What to judge the return against: last quarter's update beside an action update; for an indicator
+    value, the target in force, its rating and the previous period's value."""
     indicator = subject.get("indicator")
     if indicator is None:
-        return {}
+        before = actions_service.previous_update(subject["action"], item.agency_id, quarter)
+        # A draft is work in progress: only a reported (submitted or accepted) return is a fair comparison.
+        return {"previous": before if before is not None and before.is_reported else None}
     previous = kpis_service.previous_value(indicator, quarter)
+    locked_at = calendar.locked_at(quarter)
+    standing = kpis_service.as_locked([indicator], quarter, locked_at=locked_at)[0]
     return {
-        "target": kpis_service.target_for(indicator, quarter, as_of=calendar.locked_at(quarter)),
-        # A draft is work in progress: only a reported (submitted or accepted) value is a fair comparison.
+        "target": kpis_service.target_for(indicator, quarter, as_of=locked_at),
+        "rating": standing.current,
         "previous": previous if previous is not None and previous.is_reported else None,
     }
+
+
+# --- the review queue: the returns waiting, one page each -------------------------------------------
+
+
+QUEUE = "/<quarter_slug>/queue/<kind>/<int:item_id>"
+
+
+@bp.route("/<quarter_slug>/queue")
+@roles(*CYCLE_RUNNERS)
+def queue(quarter_slug: str):
+    quarter = quarter_or_404(quarter_slug)
+    waiting = service.review_queue(current_user, quarter)
+    if not waiting:
+        flash("No return is waiting for you to review", "success")
+        return redirect(url_for("cycle.period", quarter_slug=quarter.slug) + "#returns")
+    first = waiting[0]
+    return redirect(url_for("cycle.queue_item", quarter_slug=quarter.slug, kind=first.review_kind,
+                            item_id=first.row_id))
+
+
+def _queue_context(quarter: Quarter, kind: str, item_id: int) -> dict:
+    """Where this return stands in the actor's queue, and the address of the one to open next."""
+    waiting = service.review_queue(current_user, quarter)
+    position, following = service.queue_neighbours(waiting, f"{kind}-{item_id}")
+    next_url = following and url_for("cycle.queue_item", quarter_slug=quarter.slug, kind=following.review_kind,
+                                     item_id=following.row_id)
+    return {"position": position, "total": len(waiting), "next_url": next_url}
+
+
+@bp.route(QUEUE)
+@roles(*CYCLE_RUNNERS)
+def queue_item(quarter_slug: str, kind: str, item_id: int):
+    quarter = quarter_or_404(quarter_slug)
+    item, subject = _load_item(kind, item_id, quarter)
+    form = ReviewForm(formdata=None, version=item.version)
+    return _review_page(quarter, item, subject, form, queue=_queue_context(quarter, kind, item_id))
+
+
+@bp.route(QUEUE, methods=["POST"])
+@roles(*CYCLE_RUNNERS)
+def queue_decide(quarter_slug: str, kind: str, item_id: int):
+    quarter = quarter_or_404(quarter_slug)
+    item, subject = _load_item(kind, item_id, quarter)
+    place = _queue_context(quarter, kind, item_id)  # before the decision takes it out of the queue
+    form = ReviewForm()
+    refused = _take_decision(quarter, item, subject, form, queue=place)
+    if refused is not None:
+        return refused
+    flash(_decision_message(subject, form), "success")
+    return redirect(place["next_url"] or url_for("cycle.period", quarter_slug=quarter.slug) + "#returns")
+
+
+# --- bulk accept: tick several on the tracker, confirm, accept all or none ------------------------------
+
+
+@bp.route("/<quarter_slug>/accept")
+@roles(*CYCLE_RUNNERS)
+def confirm_accept(quarter_slug: str):
+    quarter = quarter_or_404(quarter_slug)
+    items = service.load_returns(quarter, service.parse_keys(request.args.getlist("item")))
+    return _confirm_page(quarter, items)
+
+
+def _confirm_page(quarter: Quarter, items: list, problem: str | None = None, rows: list[str] = ()):
+    lines = [(service.line_of(item), item) for item in items]
+    ready = [(line, item) for line, item in lines
+             if item.state == "submitted" and can_accept_return(current_user, item)]
+    return render_template("cycle/confirm_accept.html", quarter=quarter, lines=lines, ready=ready, problem=problem,
+                           problem_rows=rows, locked=calendar.is_locked(quarter),
+                           can_accept=can_accept_return, form=BulkAcceptForm(formdata=None))
+
+
+@bp.route("/<quarter_slug>/accept", methods=["POST"])
+@roles(*CYCLE_RUNNERS)
+def accept_selected(quarter_slug: str):
+    quarter = quarter_or_404(quarter_slug)
+    form = BulkAcceptForm()
+    keys = service.parse_keys(request.form.getlist("item"))
+    items = service.load_returns(quarter, keys)
+    if not form.validate_on_submit():
+        return _confirm_page(quarter, items, problem="Your form has expired: reload the page and try again")
+    seen = {f"{k}-{i}": request.form.get(f"version-{k}-{i}", type=int) for k, i in keys}
+    try:
+        done = service.bulk_accept(current_user, quarter, [(item, seen[service.line_of(item).key] or 0)
+                                                          for item in items])
+        db.session.commit()
+    except (service.ReviewError, service.ReviewForbiddenError, QuarterLockedError,
+            service.BulkAcceptError) as exc:
+        db.session.rollback()
+        return _confirm_page(quarter, service.load_returns(quarter, keys), str(exc), getattr(exc, "rows", []))
+    flash(f"{done} return{'s' if done != 1 else ''} accepted", "success")
+    return redirect(url_for("cycle.period", quarter_slug=quarter.slug) + "#returns")

@@ -8,23 +8,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from blinker import Namespace
-from flask import url_for
-from sqlalchemy import select
-from werkzeug.routing import BuildError
+from sqlalchemy import Integer, String, and_, cast, func, literal, null, select, union_all
 
 from app.actions import service as actions_service
-from app.actions.models import Action, Update
+from app.actions.models import Action, ActionLead, Objective, Update
 from app.audit.service import record
 from app.auth.models import Agency, Role, User
 from app.cycle import deadlines as rules  # the cycle's pure rules (was app/cycle/rules.py)
-from app.cycle.models import PeriodEvent, ReminderSent
+from app.cycle.models import NoticeSent, PeriodEvent, ReminderSent
 from app.database import utcnow
+from app.errors import ConflictError
 from app.extensions import db
 from app.kpis.models import Indicator, IndicatorValue
 from app.permissions import can_accept_return
+from app.strategy import service as calendar
 from app.strategy.models import ReportingPeriod
 from app.strategy.quarters import Quarter
 from app.strategy.service import ensure_unlocked, period_for, period_to_write, periods
@@ -86,13 +86,17 @@ def set_dates(actor: User, quarter: Quarter, *, version: int, opens_on: date, de
 
 @dataclass
 class Item:
-    """One return due from one agency: an action update or an indicator value."""
+    """One return due from one agency: an action update or an indicator value.
+
+    Data only: the page or email that shows it builds its link (an action's by `action_id`, agency
+    and quarter; an indicator's by `code` and quarter).
+    """
 
     kind: str  # "action" or "indicator"
     code: str
     title: str
     agency: Agency
-    path: str  # where the lead fills it in
+    action_id: int | None  # the action row for an action update; None for an indicator value
     state: str  # "missing", "draft", "submitted" or "accepted"
     row: Update | IndicatorValue | None = None
     returned: bool = False  # a draft the coordinator sent back with a comment
@@ -169,26 +173,6 @@ class Tracker:
         return all(i.state == "accepted" for i in self.items)
 
 
-def _path(endpoint: str, fallback: str, **values) -> str:
-    try:
-        return url_for(endpoint, **values)
-    except (BuildError, RuntimeError):
-        return fallback
-
-
-def _indicator_path(indicator: Indicator, quarter: Quarter) -> str:
-    return _path(
-        "kpis.enter_value",
-        f"/indicators/{indicator.code}/values/{quarter.slug}",
-        code=indicator.code,
-        quarter_slug=quarter.slug,
-    )
-
-
-def _update_path(action: Action, agency_id: int, quarter: Quarter) -> str:
-    return f"/actions/{action.id}/updates/{agency_id}/{quarter.slug}"
-
-
 def tracker(quarter: Quarter, today: date | None = None) -> Tracker:
     """Every lead agency's returns for `quarter`: due, submitted, and each item's state, in six queries.
 
@@ -232,7 +216,7 @@ def tracker(quarter: Quarter, today: date | None = None) -> Tracker:
                     action.code,
                     action.title,
                     lead.agency,
-                    _update_path(action, lead.agency_id, quarter),
+                    action.id,
                     state,
                     upd,
                     returned=bool(upd and upd.is_returned),
@@ -250,7 +234,7 @@ def tracker(quarter: Quarter, today: date | None = None) -> Tracker:
                 indicator.code,
                 indicator.name,
                 indicator.owner,
-                _indicator_path(indicator, quarter),
+                None,
                 state,
                 val,
                 returned=bool(val and val.is_returned),
@@ -259,6 +243,246 @@ def tracker(quarter: Quarter, today: date | None = None) -> Tracker:
     ordered = sorted(rows.values(), key=lambda r: r.agency.name.lower())
     period_status = status_of(period, today)
     return Tracker(quarter, period, period_status, ordered)
+
+
+# --- the tracker page: counts in SQL, one page of returns ---------------------------------------------
+#
+# `tracker` above loads every return of the quarter as objects, which the lock's check and the reminders
+# need. The page needs far less, and at 100 times the plan loading everything cost 23 times the 1x time
+# (issue 11): here the counts are one GROUP BY over the quarter's returns, and the list is one page.
+
+RETURNS_PAGE_SIZE = 50  # returns listed per page of the tracker; the seeded plan's waiting list fits on one
+
+# The tracker's list of returns shows one of these; "waiting" (submitted, to review) first.
+SHOW = {
+    "waiting": "Waiting for review",
+    "outstanding": "Outstanding (not started, draft or returned)",
+    "accepted": "Accepted",
+    "all": "All returns",
+}
+_SHOW_STATES = {"waiting": ("submitted",), "outstanding": ("missing", "draft"), "accepted": ("accepted",),
+                "all": ("missing", "draft", "submitted", "accepted")}
+
+
+def _due_returns(quarter: Quarter):
+    """Every return due for `quarter` as one SQL subquery (nothing loaded): one row per action and lead
+    agency of the plan in force, and per active indicator reporting that quarter, with its row (if any).
+
+    Columns: kind ("action"/"indicator"), code, title, agency_id, action_id (None for an indicator),
+    row_id (the update's or value's id, None when missing), state ("missing" when there is no row),
+    returned (a draft with the coordinator's comment), submitter_id, and sort keys.
+    """
+    on_quarter = (Update.year == quarter.year, Update.quarter == quarter.number)
+    actions_part = (
+        select(
+            literal("action", String).label("kind"), Action.code.label("code"), Action.title.label("title"),
+            ActionLead.agency_id.label("agency_id"), Action.id.label("action_id"), Update.id.label("row_id"),
+            func.coalesce(Update.state, "missing").label("state"),
+            and_(Update.state == "draft", Update.review_comment.is_not(None)).label("returned"),
+            Update.submitted_by_id.label("submitter_id"),
+            Objective.code.label("group_key"), Action.position.label("position"),
+        )
+        .join(ActionLead, ActionLead.action_id == Action.id)
+        .join(Objective, Objective.id == Action.objective_id)
+        .outerjoin(Update, and_(Update.action_id == Action.id, Update.agency_id == ActionLead.agency_id, *on_quarter))
+        .where(Action.plan_year == calendar.plan_year_for(quarter), Action.retired_at.is_(None))
+    )
+    indicators_part = (
+        select(
+            literal("indicator", String), Indicator.code, Indicator.name, Indicator.owner_agency_id,
+            cast(null(), Integer), IndicatorValue.id, func.coalesce(IndicatorValue.state, "missing"),
+            and_(IndicatorValue.state == "draft", IndicatorValue.review_comment.is_not(None)),
+            IndicatorValue.entered_by_id, Indicator.code, literal(0, Integer),
+        )
+        .outerjoin(IndicatorValue, and_(IndicatorValue.indicator_id == Indicator.id,
+                                        IndicatorValue.year == quarter.year, IndicatorValue.quarter == quarter.number))
+        .where(Indicator.active.is_(True))
+    )
+    if quarter.number != 4:  # annual indicators report once a year, in Q4 (Indicator.takes_value_in)
+        indicators_part = indicators_part.where(Indicator.frequency != "annual")
+    return union_all(actions_part, indicators_part).subquery("due")
+
+
+@dataclass
+class AgencyCounts:
+    """One lead agency's returns for the quarter, counted in SQL."""
+
+    agency: Agency
+    actions_due: int = 0
+    actions_submitted: int = 0
+    indicators_due: int = 0
+    indicators_submitted: int = 0
+    waiting: int = 0  # submitted, not yet reviewed
+
+    @property
+    def due(self) -> int:
+        return self.actions_due + self.indicators_due
+
+    @property
+    def submitted(self) -> int:
+        return self.actions_submitted + self.indicators_submitted
+
+    @property
+    def outstanding(self) -> int:
+        return self.due - self.submitted
+
+    @property
+    def completion(self) -> int | None:
+        return rules.completion(self.submitted, self.due)
+
+
+@dataclass
+class TrackerSummary:
+    """The tracker page's figures: every agency's counts, the period and its status."""
+
+    quarter: Quarter
+    period: ReportingPeriod
+    status: rules.PeriodStatus
+    rows: list[AgencyCounts]
+
+    @property
+    def overdue(self) -> bool:
+        """Outstanding items are overdue once the deadline has passed and the quarter is not locked."""
+        return self.status is rules.PeriodStatus.CLOSED
+
+    @property
+    def due(self) -> int:
+        return sum(r.due for r in self.rows)
+
+    @property
+    def submitted(self) -> int:
+        return sum(r.submitted for r in self.rows)
+
+    @property
+    def waiting(self) -> int:
+        return sum(r.waiting for r in self.rows)
+
+    @property
+    def accepted(self) -> int:
+        return self.submitted - self.waiting
+
+    @property
+    def completion(self) -> int | None:
+        return rules.completion(self.submitted, self.due)
+
+    @property
+    def all_accepted(self) -> bool:
+        return self.accepted == self.due
+
+
+def tracker_summary(quarter: Quarter, today: date | None = None) -> TrackerSummary:
+    """Every lead agency's due, submitted and waiting counts for `quarter`, by agency name; two queries
+    whatever the size of the plan (one GROUP BY, one for the agencies). Agencies with nothing due are left out."""
+    due = _due_returns(quarter)
+    counts = db.session.execute(
+        select(due.c.agency_id, due.c.kind, due.c.state, func.count()).group_by(due.c.agency_id, due.c.kind,
+                                                                                due.c.state))
+    rows: dict[int, AgencyCounts] = {}
+    for agency_id, kind, state, n in counts:
+        row = rows.setdefault(agency_id, AgencyCounts(None))
+        reported = n if state in ("submitted", "accepted") else 0
+        if kind == "action":
+            row.actions_due, row.actions_submitted = row.actions_due + n, row.actions_submitted + reported
+        else:
+            row.indicators_due, row.indicators_submitted = row.indicators_due + n, row.indicators_submitted + reported
+        row.waiting += n if state == "submitted" else 0
+    for agency in db.session.scalars(select(Agency).where(Agency.id.in_(rows))):
+        rows[agency.id].agency = agency
+    period = period_for(quarter)
+    ordered = sorted(rows.values(), key=lambda r: r.agency.name.lower())
+    return TrackerSummary(quarter, period, status_of(period, today), ordered)
+
+
+@dataclass
+class ReturnLine:
+    """One return in the tracker's list or the review queue: data only, the page builds its links."""
+
+    kind: str  # "action" or "indicator"
+    code: str
+    title: str
+    agency: Agency
+    action_id: int | None
+    row_id: int | None  # None while nothing has been saved
+    state: str  # "missing", "draft", "submitted" or "accepted"
+    returned: bool
+    submitter_id: int | None = None
+
+    @property
+    def owner_agency_id(self) -> int:
+        """As on a return (app.returns), so can_accept_return judges a line without loading its row."""
+        return self.agency.id
+
+    @property
+    def key(self) -> str:
+        """The return's name in a form or a URL: "update-12", "value-5"."""
+        return f"{self.review_kind}-{self.row_id}"
+
+    @property
+    def kind_label(self) -> str:
+        return "Action update" if self.kind == "action" else "Indicator value"
+
+    @property
+    def review_kind(self) -> str:
+        """The review page's name for this kind of return (its URL's `kind`)."""
+        return "update" if self.kind == "action" else "value"
+
+    @property
+    def state_label(self) -> str:
+        if self.returned:
+            return "Returned for changes"
+        return {"missing": "Not started", "draft": "Draft", "submitted": "Waiting for review",
+                "accepted": "Accepted"}[self.state]
+
+
+def _returns_query(quarter: Quarter, show: str, agency_id: int | None):
+    """The returns `show` names, each with its agency (not ordered)."""
+    due = _due_returns(quarter)
+    query = (select(due, Agency).join(Agency, Agency.id == due.c.agency_id)
+             .where(due.c.state.in_(_SHOW_STATES[show])))
+    if agency_id is not None:
+        query = query.where(due.c.agency_id == agency_id)
+    return due, query
+
+
+def returns_page(quarter: Quarter, *, show: str = "waiting", agency_id: int | None = None, page: int = 1,
+                 per_page: int = RETURNS_PAGE_SIZE) -> tuple[list[ReturnLine], int]:
+    """One page of the quarter's returns that `show` names (a key of SHOW), optionally of one agency,
+    by agency then plan order (actions before indicators), and how many there are in all; two queries."""
+    due, query = _returns_query(quarter, show, agency_id)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    ordered = query.order_by(*_queue_order(due))
+    lines = [
+        _line(r) for r in db.session.execute(ordered.limit(per_page).offset((page - 1) * per_page))
+    ]
+    return lines, total
+
+
+def _line(r) -> ReturnLine:
+    return ReturnLine(r.kind, r.code, r.title, r.Agency, r.action_id, r.row_id, r.state, bool(r.returned),
+                      r.submitter_id)
+
+
+def _queue_order(due):
+    return (func.lower(Agency.name), due.c.kind, due.c.group_key, due.c.position, due.c.code)
+
+
+def review_queue(actor: User, quarter: Quarter) -> list[ReturnLine]:
+    """The returns of `quarter` waiting for review, in the tracker's order, leaving out those `actor`
+    may not accept (their own submissions: separation of duties); one query."""
+    due, query = _returns_query(quarter, "waiting", None)
+    lines = [_line(r) for r in db.session.execute(query.order_by(*_queue_order(due)))]
+    return [line for line in lines if can_accept_return(actor, line)]
+
+
+def queue_neighbours(queue: list[ReturnLine], key: str) -> tuple[int | None, ReturnLine | None]:
+    """Where the return named `key` stands in `queue` (1-based; None when it is not waiting) and the
+    return to open after it: the next one, else the first still waiting that is not this one."""
+    keys = [line.key for line in queue]
+    if key in keys:
+        at = keys.index(key)
+        after = queue[at + 1:] or [line for line in queue[:at]]
+        return at + 1, (after[0] if after else None)
+    return None, (queue[0] if queue else None)
 
 
 # --- review ------------------------------------------------------------------------------------------
@@ -292,6 +516,77 @@ def review(
     summary = f"Accepted {what} for {quarter.label}" if accept else f"Returned {what} for {quarter.label} to the agency"
     record(actor, verb, entity, item.id, summary, old, new)
     return item
+
+
+class BulkAcceptError(ValueError):
+    """Some of the returns chosen cannot be accepted, so none was; `rows` names each with its reason."""
+
+    def __init__(self, message: str, rows: list[str]):
+        super().__init__(message)
+        self.rows = rows
+
+
+RETURN_MODELS = {"update": Update, "value": IndicatorValue}  # a return's kind, as in review URLs and forms
+
+
+def parse_keys(keys: list[str]) -> list[tuple[str, int]]:
+    """("update", 12) for "update-12", in order, without repeats; anything else in `keys` is dropped."""
+    found: list[tuple[str, int]] = []
+    for key in keys:
+        kind, _, number = (key or "").partition("-")
+        if kind in RETURN_MODELS and number.isascii() and number.isdigit() and len(number) <= 9:
+            pair = (kind, int(number))
+            if pair not in found:
+                found.append(pair)
+    return found
+
+
+def load_returns(quarter: Quarter, keys: list[tuple[str, int]]) -> list[Update | IndicatorValue]:
+    """The returns `keys` name that belong to `quarter`, in the order given; unknown ones are left out."""
+    rows: dict[tuple[str, int], Update | IndicatorValue] = {}
+    for kind, model in RETURN_MODELS.items():
+        ids = [i for k, i in keys if k == kind]
+        if ids:
+            for row in db.session.scalars(select(model).where(
+                    model.id.in_(ids), model.year == quarter.year, model.quarter == quarter.number)):
+                rows[(kind, row.id)] = row
+    return [rows[k] for k in keys if k in rows]
+
+
+def return_label(item: Update | IndicatorValue) -> str:
+    """A return as a person names it: "A2 from Police", "DV01 from Police"."""
+    if isinstance(item, Update):
+        return f"{item.action.code} from {item.agency.short_name}"
+    return f"{item.indicator.code} from {item.indicator.owner.short_name}"
+
+
+def bulk_accept(actor: User, quarter: Quarter, chosen: list[tuple[Update | IndicatorValue, int]]) -> int:
+    """Accept every (return, version seen) in `chosen`, all or none, each through `review` (so each is
+    audited); how many. Refused whole, naming the rows: any return the actor submitted for their own
+    agency (ReviewForbiddenError first, before anything is written) or any changed since it was seen or no
+    longer waiting (BulkAcceptError, after which the caller rolls back). A locked quarter raises
+    QuarterLockedError; nothing chosen raises ReviewError.
+    """
+    if not chosen:
+        raise ReviewError("Select the returns to accept")
+    ensure_unlocked(quarter)
+    own = [return_label(item) for item, _ in chosen if not can_accept_return(actor, item)]
+    if own:
+        raise ReviewForbiddenError(
+            "You submitted these returns for your own agency, so someone else must accept them "
+            f"(separation of duties): {', '.join(own)}. Nothing was accepted.")
+    changed = []
+    for item, version in chosen:
+        label = return_label(item)  # before the write: a conflict leaves the row as it was
+        try:
+            review(actor, item, version=version, accept=True)
+        except ConflictError:
+            changed.append(label)
+    if changed:
+        raise BulkAcceptError(
+            f"{len(changed)} of the returns changed since you chose them (or are no longer waiting for "
+            "review), so none was accepted. Check them and choose again.", changed)
+    return len(chosen)
 
 
 # --- locking and re-opening ------------------------------------------------------------------------
@@ -421,44 +716,78 @@ def record_reminder(reminder: Reminder) -> ReminderSent:
     return row
 
 
-def reminder_email(reminder: Reminder, public_url: str) -> tuple[str, str]:
-    """(subject, body) of a reminder: the items and their links, never a value or a commentary."""
-    quarter = reminder.period.period
-    deadline = reminder.period.deadline.strftime("%-d %B %Y")
-    subject = {
-        rules.ReminderKind.OPENING: f"VAWG action plan: {quarter.label} updates are open",
-        rules.ReminderKind.DUE_SOON: f"VAWG action plan: {quarter.label} updates are due by {deadline}",
-        rules.ReminderKind.OVERDUE: f"VAWG action plan: {quarter.label} updates are overdue",
-    }[reminder.kind]
-    opening = {
-        rules.ReminderKind.OPENING: f"The update window for {quarter.label} is open. The deadline is {deadline}.",
-        rules.ReminderKind.DUE_SOON: f"The deadline for {quarter.label} updates is {deadline}, in three working days.",
-        rules.ReminderKind.OVERDUE: f"The deadline for {quarter.label} updates was {deadline}. "
-        "These returns are now overdue.",
-    }[reminder.kind]
-    base = public_url.rstrip("/")
-    agency = reminder.items[0].agency.name if reminder.items else reminder.user.agency.name
-    lines = [
-        f"Dear {reminder.user.name},",
-        "",
-        opening,
-        "",
-        f"{agency} still has {len(reminder.items)} return{'' if len(reminder.items) == 1 else 's'} to submit:",
-        "",
-    ]
-    for item in reminder.items:
-        note = (
-            " (returned for changes)"
-            if item.returned
-            else (" (draft not yet submitted)" if item.state == "draft" else "")
-        )
-        lines.append(f"- {item.kind_label} {item.code}: {item.title}{note}")
-        lines.append(f"  {base}{item.path}")
-    lines += [
-        "",
-        f"Sign in at {base}/ to see all your agency's actions.",
-        "",
-        "Havering Community Safety Partnership - VAWG action plan",
-        "You receive this because you are a lead for your agency. Reply to the VAWG officer with questions.",
-    ]
-    return subject, "\n".join(lines)
+# --- notices: emails on an event (app.cycle.notices sends them after the commit) ----------------------
+
+
+def line_of(item: Update | IndicatorValue) -> ReturnLine:
+    """A saved return as a line of the tracker, for an email's link and name."""
+    if isinstance(item, Update):
+        return ReturnLine("action", item.action.code, item.action.title, item.agency, item.action_id, item.id,
+                          item.state, item.is_returned, item.submitter_id)
+    indicator = item.indicator
+    return ReturnLine("indicator", indicator.code, indicator.name, indicator.owner, None, item.id, item.state,
+                      item.is_returned, item.submitter_id)
+
+
+def returned_recipients(item: Update | IndicatorValue) -> list[User]:
+    """Who hears that a return was sent back: the person who submitted it, or, if they cannot act on it
+    (gone, or an import), the active leads of its agency."""
+    submitter = db.session.get(User, item.submitter_id) if item.submitter_id else None
+    if submitter is not None and submitter.active and submitter.agency_id == item.owner_agency_id:
+        return [submitter]
+    return list(db.session.scalars(select(User).where(
+        User.active.is_(True), User.role == Role.LEAD.value, User.agency_id == item.owner_agency_id)
+        .order_by(User.email)))
+
+
+def all_in_recipients(quarter: Quarter) -> tuple[ReportingPeriod | None, list[User]]:
+    """When every return due for `quarter` is in (submitted or accepted): its period and the active
+    coordinators not yet told so; (None, []) while any is missing or a draft."""
+    summary = tracker_summary(quarter)
+    period = summary.period
+    if summary.due == 0 or summary.submitted < summary.due or period.id is None or period.is_locked:
+        return None, []
+    told = select(NoticeSent.user_id).where(NoticeSent.period_id == period.id, NoticeSent.kind == "all_in")
+    return period, list(db.session.scalars(select(User).where(
+        User.active.is_(True), User.role == Role.COORDINATOR.value, User.id.not_in(told)).order_by(User.email)))
+
+
+def record_notice(user: User, period: ReportingPeriod, kind: str, about: str = "") -> NoticeSent:
+    """Record that a notice went to `user` (flushes)."""
+    row = NoticeSent(user_id=user.id, period_id=period.id, kind=kind, sent_at=utcnow(), about=about[:200])
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+SENT_LIMIT = 50  # emails listed on the tracker, newest first
+
+
+@dataclass
+class SentLine:
+    """One email the cycle sent for a quarter: to whom, what, when (never what it said)."""
+
+    user: User
+    what: str
+    sent_at: datetime
+
+
+_SENT_WORDS = {"opening": "Reminder: the window is open", "due_soon": "Reminder: due in three working days",
+               "overdue": "Reminder: overdue", "returned": "Return sent back", "all_in": "Every return is in"}
+
+
+def sent_for(period: ReportingPeriod) -> tuple[list[SentLine], int]:
+    """The reminders and notices sent for `period`'s quarter, newest first (at most SENT_LIMIT), and how
+    many in all; none for a period not yet saved."""
+    if period.id is None:
+        return [], 0
+    reminders = select(ReminderSent.user_id, ReminderSent.kind, literal("", String).label("about"),
+                       ReminderSent.sent_at).where(ReminderSent.period_id == period.id)
+    notices = select(NoticeSent.user_id, NoticeSent.kind, NoticeSent.about, NoticeSent.sent_at).where(
+        NoticeSent.period_id == period.id)
+    sent = union_all(reminders, notices).subquery()
+    total = db.session.scalar(select(func.count()).select_from(sent))
+    rows = db.session.execute(select(sent, User).join(User, User.id == sent.c.user_id)
+                              .order_by(sent.c.sent_at.desc(), User.email).limit(SENT_LIMIT))
+    lines = [SentLine(r.User, _SENT_WORDS[r.kind] + (f" ({r.about})" if r.about else ""), r.sent_at) for r in rows]
+    return lines, total

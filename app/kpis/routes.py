@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from app.actions import service as actions_service
 from app.auth import service as auth_service
+from app.cycle import notices as cycle_notices
 from app.kpis import charts, service
 from app.kpis.forms import CatalogueFilterForm, TargetForm, ValueForm
 from app.permissions import (
@@ -171,6 +172,7 @@ def enter_value(code: str, quarter_slug: str):
         # Keep the typed figure on screen (the form still holds it) beside the conflict or the lock.
         return _value_page(indicator, quarter, form, conflict=outcome.conflict,
                            locked_error=str(outcome.refusal) if outcome.refusal else None)
+    cycle_notices.after_submission(quarter)  # after the commit: tells the coordinators if all are in
     saved_message = f"{indicator.code} value for {quarter.label} saved"
     if not wants_fragment():
         flash(saved_message, "success")

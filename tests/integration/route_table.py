@@ -92,7 +92,9 @@ def world(make_user, agency_named) -> dict:
 # POST-only routes take their form from the page that shows it.
 FORM_PAGES = {"cycle.set_dates": "/cycle/{quarter_slug}", "cycle.lock": "/cycle/{quarter_slug}",
               "cycle.reopen": "/cycle/{quarter_slug}", "admin.reset_password": "/admin/users/{user_id}",
-              "auth.logout": "/sign-out"}
+              "auth.logout": "/sign-out",
+              # The tracker's ticked returns, confirmed: the confirmation page carries the form.
+              "cycle.accept_selected": "/cycle/{quarter_slug}/accept?item=update-{item_id}"}
 
 
 def routes(app):
