@@ -4,8 +4,10 @@ import sys
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
+from app import cache
 from app.actions import service
 from app.actions.forms import DashboardFilterForm, update_form_for
 from app.actions.models import Action
@@ -178,22 +180,38 @@ def dashboard():
     page = paging.parse_page(request.args.get("page"), sys.maxsize)
     if page is None:
         abort(404)
-    board = service.dashboard(quarter, objective=objective, agency_id=agency_id, status=status, page=page,
-                              per_page=service.DASHBOARD_PAGE_SIZE)
-    last = paging.last_page(board.total, service.DASHBOARD_PAGE_SIZE)
-    if page > last:
+    filtered = bool(objective or agency_id or status)
+    as_fragment = wants_fragment()
+
+    def results() -> dict:
+        # The same for everyone who may see the dashboard (submitted statuses only, nothing of the user's),
+        # so it is built once per data version and kept for every worker (app/cache.py).
+        board = service.dashboard(quarter, objective=objective, agency_id=agency_id, status=status, page=page,
+                                  per_page=service.DASHBOARD_PAGE_SIZE)
+        last = paging.last_page(board.total, service.DASHBOARD_PAGE_SIZE)
+        if page > last:
+            return {"last": last}
+        html = render_template(
+            "actions/_dashboard_results.html", board=board, quarter=quarter, filtered=filtered,
+            as_fragment=as_fragment, page_number=page, last=last,
+            pagination=pagination_links(page, last, "Pages of the actions list"))
+        return {"last": last, "html": html}
+
+    # Keyed by every parameter as given: the page links carry the request's own parameters.
+    key = ("dashboard", quarter.slug, as_fragment, sorted(request.args.items(multi=True)))
+    built = cache.get_or_build(key, results)
+    if "html" not in built:
         abort(404)
     from app.kpis import service as kpi_service
 
     missing_values = (kpi_service.missing_values(quarter) if current_user.has_role(*STAFF)
                       else None)
+    # Built by our own template, which escapes every value (see results above).
+    results_html = Markup(built["html"])  # noqa: S704
     return render_page_or_fragment(
-        "actions/dashboard.html", "actions/_dashboard_results.html",
-        board=board, form=form, quarters=quarters, quarter=quarter,
-        filtered=bool(objective or agency_id or status),
+        "actions/dashboard.html", "actions/_dashboard_results_cached.html",
+        results_html=results_html, form=form, quarters=quarters, quarter=quarter,
         missing_values=missing_values,
-        as_fragment=wants_fragment(),
-        page_number=page, last=last, pagination=pagination_links(page, last, "Pages of the actions list"),
     )
 
 
