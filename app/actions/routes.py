@@ -159,61 +159,60 @@ def _form_context(action, agency, quarter, form, upd, conflict=None, saved_messa
 @bp.route("/dashboard")
 @signed_in
 def dashboard():
-    quarters = service.quarters()
     quarter_slug = request.args.get("quarter")
     quarter = quarter_or_404(quarter_slug) if quarter_slug else service.current_quarter()
-    form = DashboardFilterForm(request.args)
-    objectives = service.objectives()
-    agencies = [a for a in auth_service.agencies() if a.active]
-    form.objective.choices = [SelectChoice("", "All objectives")] + [
-        SelectChoice(o.code, f"{o.code}. {o.title}") for o in objectives]
-    form.agency.choices = [SelectChoice("", "All lead agencies")] + [
-        SelectChoice(str(a.id), a.name) for a in agencies]
-    form.status.choices = [SelectChoice("", "All statuses")] + [
-        SelectChoice(s.value, "No update yet" if s is Status.NO_UPDATE else s.label) for s in STATUS_ORDER
-    ] + [SelectChoice("overdue", "Overdue")]
-    objective = form.objective.data if form.objective.data in {o.code for o in objectives} else None
-    agency_id = positive_int(form.agency.data)  # bounded: an id past 64 bits is no agency
-    status_values = {s.value for s in STATUS_ORDER} | {"overdue"}
-    status = form.status.data if form.status.data in status_values else None
     # The page number's form is checked first, and its range once the rows matching the filters are counted.
     page = paging.parse_page(request.args.get("page"), sys.maxsize)
     if page is None:
         abort(404)
-    filtered = bool(objective or agency_id or status)
     as_fragment = wants_fragment()
 
-    def results() -> dict:
-        # The same for everyone who may see the dashboard (submitted statuses only, nothing of the user's),
-        # so it is built once per data version and kept for every worker (app/cache.py).
+    def build() -> dict:
+        # Everything above the coordinator's chase list is the same for everyone who may see the
+        # dashboard (submitted statuses only, nothing of the user's: the filter form is a GET form with
+        # no token), so it is built once per data version and kept for every worker (app/cache.py).
+        quarters = service.quarters()
+        form = DashboardFilterForm(request.args)
+        objectives = service.objectives()
+        agencies = [a for a in auth_service.agencies() if a.active]
+        form.objective.choices = [SelectChoice("", "All objectives")] + [
+            SelectChoice(o.code, f"{o.code}. {o.title}") for o in objectives]
+        form.agency.choices = [SelectChoice("", "All lead agencies")] + [
+            SelectChoice(str(a.id), a.name) for a in agencies]
+        form.status.choices = [SelectChoice("", "All statuses")] + [
+            SelectChoice(s.value, "No update yet" if s is Status.NO_UPDATE else s.label) for s in STATUS_ORDER
+        ] + [SelectChoice("overdue", "Overdue")]
+        objective = form.objective.data if form.objective.data in {o.code for o in objectives} else None
+        agency_id = positive_int(form.agency.data)  # bounded: an id past 64 bits is no agency
+        status_values = {s.value for s in STATUS_ORDER} | {"overdue"}
+        status = form.status.data if form.status.data in status_values else None
         board = service.dashboard(quarter, objective=objective, agency_id=agency_id, status=status, page=page,
                                   per_page=service.DASHBOARD_PAGE_SIZE)
         last = paging.last_page(board.total, service.DASHBOARD_PAGE_SIZE)
         if page > last:
             return {"last": last}
         html = render_template(
-            "actions/_dashboard_results.html", board=board, quarter=quarter, filtered=filtered,
-            as_fragment=as_fragment, page_number=page, last=last,
-            pagination=pagination_links(page, last, "Pages of the actions list"))
+            "actions/_dashboard_results.html" if as_fragment else "actions/_dashboard_main.html",
+            board=board, form=form, quarters=quarters, quarter=quarter,
+            filtered=bool(objective or agency_id or status), as_fragment=as_fragment,
+            page_number=page, last=last, pagination=pagination_links(page, last, "Pages of the actions list"))
         return {"last": last, "html": html}
 
-    # Keyed by every parameter as given: the page links carry the request's own parameters.
+    # Keyed by every parameter as given: the form and the page links carry the request's own parameters.
     key = ("dashboard", quarter.slug, as_fragment, sorted(request.args.items(multi=True)))
-    built = cache.get_or_build(key, results)
+    built = cache.get_or_build(key, build)
     if "html" not in built:
         abort(404)
     from app.kpis import service as kpi_service
 
     missing_values = (kpi_service.missing_values(quarter) if current_user.has_role(*STAFF)
                       else None)
-    # Built by our own template, which escapes every value (see results above).
-    results_html = Markup(built["html"])  # noqa: S704
+    # Built by our own templates, which escape every value (see build above).
+    main_html = Markup(built["html"])  # noqa: S704
     return render_page_or_fragment(
-        "actions/dashboard.html", "actions/_dashboard_results_cached.html",
-        results_html=results_html, form=form, quarters=quarters, quarter=quarter,
-        missing_values=missing_values,
+        "actions/dashboard.html", "actions/_dashboard_cached.html",
+        main_html=main_html, quarter=quarter, missing_values=missing_values,
     )
-
 
 
 @bp.route("/actions/<int:action_id>")
