@@ -111,6 +111,8 @@ def _forget(session: Session, transaction) -> None:
     if transaction.parent is None:  # the outermost transaction: committed, rolled back or closed
         session.info.pop(_CHANGED, None)
         session.info.pop(_WROTE, None)
+        if has_request_context():
+            g.pop("data_version", None)  # a commit may have moved it on: read it again
         for engine, hashed, current, value in session.info.pop(_PENDING, []):
             _keep(engine, hashed, current, value)
 
