@@ -75,6 +75,7 @@ def _register_models() -> None:
     import app.actions.models  # noqa: F401
     import app.audit.models  # noqa: F401
     import app.auth.models  # noqa: F401
+    import app.cache  # noqa: F401 - the data version, its session events and the cache table (issue 11)
     import app.cycle.models  # noqa: F401
     import app.kpis.models  # noqa: F401
     import app.refresh.models  # noqa: F401

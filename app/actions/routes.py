@@ -2,10 +2,13 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
+from app import cache
 from app.actions import service
 from app.actions.forms import DashboardFilterForm, update_form_for
 from app.actions.models import Action
+from app.audit import paging
 from app.auth import service as auth_service
 from app.auth.models import Agency
 from app.cycle import notices as cycle_notices
@@ -149,26 +152,39 @@ def _form_context(action, agency, quarter, form, upd, conflict=None, saved_messa
 @bp.route("/dashboard")
 @signed_in
 def dashboard():
-    quarters = calendar.quarters()
     quarter_slug = request.args.get("quarter")
     quarter = quarter_or_404(quarter_slug) if quarter_slug else calendar.current_quarter()
+    page = page_or_404()  # its range is checked once the rows matching the filters are counted
+    as_fragment = wants_fragment()
+    # Keyed by every parameter as given: the form and the page links carry the request's own parameters.
+    key = ("dashboard", quarter.slug, as_fragment, sorted(request.args.items(multi=True)))
+    built = cache.get_or_build(key, lambda: _dashboard_main(quarter, page, as_fragment))
+    if "html" not in built:
+        abort(404)
+    missing_values = kpi_service.missing_values(quarter) if current_user.has_role(*STAFF) else None
+    # Built by our own templates, which escape every value (see _dashboard_main).
+    main_html = Markup(built["html"])  # noqa: S704
+    return render_page_or_fragment("actions/dashboard.html", "actions/_dashboard_cached.html",
+                                   main_html=main_html, quarter=quarter, missing_values=missing_values)
+
+
+def _dashboard_main(quarter: Quarter, page: int, as_fragment: bool) -> dict:
+    """Everything above the coordinator's chase list. It is the same for everyone who may see the
+    dashboard (submitted statuses only, nothing of the user's: the filter form is a GET form with no
+    token), so it is built once per data version and kept for every worker (app/cache.py)."""
     form = DashboardFilterForm(request.args)
     form.offer(service.objectives(), [a for a in auth_service.agencies() if a.active])
     filters = form.chosen()
-    page = page_or_404()
     board = service.dashboard(quarter, **filters, page=page, per_page=service.DASHBOARD_PAGE_SIZE)
-    last = last_page_or_404(page, board.total, service.DASHBOARD_PAGE_SIZE)
-    missing_values = (kpi_service.missing_values(quarter) if current_user.has_role(*STAFF)
-                      else None)
-    return render_page_or_fragment(
-        "actions/dashboard.html", "actions/_dashboard_results.html",
-        board=board, form=form, quarters=quarters, quarter=quarter,
-        filtered=any(filters.values()),
-        missing_values=missing_values,
-        as_fragment=wants_fragment(),
-        page_number=page, last=last, pagination=pagination_links(page, last, "Pages of the actions list"),
-    )
-
+    last = paging.last_page(board.total, service.DASHBOARD_PAGE_SIZE)
+    if page > last:
+        return {"last": last}
+    html = render_template(
+        "actions/_dashboard_results.html" if as_fragment else "actions/_dashboard_main.html",
+        board=board, form=form, quarters=calendar.quarters(), quarter=quarter, filtered=any(filters.values()),
+        as_fragment=as_fragment, page_number=page, last=last,
+        pagination=pagination_links(page, last, "Pages of the actions list"))
+    return {"last": last, "html": html}
 
 
 @bp.route("/actions/<int:action_id>")

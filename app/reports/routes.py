@@ -1,5 +1,6 @@
 """Views of the HCSP quarterly report and the board's Excel pack: thin, the service gathers everything."""
 
+import hashlib
 import io
 
 from flask import Blueprint, abort, g, jsonify, make_response, redirect, render_template, request, send_file, url_for
@@ -7,6 +8,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
+from app import cache
 from app.extensions import db
 from app.kpis.routes import CHART_CSP
 from app.permissions import can_export_partnership, signed_in
@@ -47,7 +49,10 @@ def index():
 def report(quarter_slug: str):
     quarter = quarter_or_404(quarter_slug)
     audience = _audience(service.PARTNERSHIP)
-    head, body = frozen.page(quarter, audience)
+    # Built once per data version for each quarter and audience, and kept for every worker (app/cache.py):
+    # the parts hold nothing of the user (the options form and export links are added below).
+    head, body = cache.get_or_build(("report-page", quarter.slug, audience),
+                                    lambda: list(frozen.page(quarter, audience)))
     form = ReportOptionsForm(request.args, audience=audience)
     form.quarter.choices = [SelectChoice(q.slug, q.label) for q in calendar.quarters()]
     form.quarter.data = quarter.slug
@@ -84,11 +89,18 @@ def indicators_json(quarter_slug: str):
 @signed_in
 def chart(quarter_slug: str, code: str):
     quarter = quarter_or_404(quarter_slug)
-    image = frozen.chart_svg(quarter, _audience(service.PARTNERSHIP), code)
-    if image is None:
+    audience = _audience(service.PARTNERSHIP)
+    # Built once per data version (app/cache.py); b"" stands for "no such chart", kept like an image.
+    image, _ = cache.get_or_build_bytes(("chart", quarter.slug, audience, code.upper()),
+                                        lambda: frozen.chart_svg(quarter, audience, code) or b"")
+    if not image:
         abort(404)
     response = make_response(image)
     response.mimetype = "image/svg+xml"
+    # The tag is the image's own hash: a write that changes the chart changes it, and a write elsewhere
+    # leaves a client's copy good (304 Not Modified, no body). Cache-Control stays no-store, as on every
+    # page (app/security.py): the partnership's chart draws true values.
+    response.set_etag(hashlib.sha256(image).hexdigest()[:32])
     g.csp_override = CHART_CSP
-    return response
+    return response.make_conditional(request)
 
