@@ -77,6 +77,14 @@ def can_write_action_update(user: User, action, agency_id: int) -> bool:
     return user.agency_id == agency_id and action.is_led_by(agency_id)
 
 
+def can_handle_returns_for(user: User, agency_id: int) -> bool:
+    """A return workbook (app.returns_io): a lead downloads and uploads their own agency's; the coordinator,
+    who collects the quarter, any agency's. The rows inside are checked against what that agency leads."""
+    if user.has_role(*CYCLE_RUNNERS):
+        return True
+    return user.has_role(*RETURN_WRITERS) and user.agency_id == agency_id
+
+
 def require(allowed: bool) -> None:
     """Abort with 403 unless `allowed`: the one place a forbidden write stops."""
     if not allowed:

@@ -502,6 +502,7 @@ def save_value(
     denominator: int | None,
     note: str,
     provisional: bool,
+    source: str | None = None,
 ) -> IndicatorValue:
     """Create or change the indicator's value for `quarter`; saving submits it.
 
@@ -509,6 +510,7 @@ def save_value(
     `version` is the version the form was built from (0 for a new value); if someone
     saved in between, ConflictError carries theirs and nothing is written.
     Permission and validation are the caller's. A locked quarter raises QuarterLockedError.
+    `source`, when given, says where the change came from in the audit trail ("uploaded by ... from file ...").
     """
     from app.cycle.service import ensure_unlocked  # the cycle reads this module; import late
 
@@ -553,7 +555,7 @@ def save_value(
             raise ConflictError(existing)
         row = existing
     new = _value_snapshot(row)
-    summary = f"Entered the {quarter.label} value of {indicator.code}"
+    summary = f"Entered the {quarter.label} value of {indicator.code}" + (f" ({source})" if source else "")
     if old is None:
         record(actor, "enter-value", "indicator_value", row.id, summary, None, new)
     else:
