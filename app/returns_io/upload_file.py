@@ -72,7 +72,9 @@ def check_xlsx(data: bytes, filename: str) -> None:
             if MACRO_TYPE.encode() in content_types:
                 raise FileRefused("The file is a macro-enabled workbook: save it as an Excel Workbook (.xlsx) "
                                   "and upload that")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError, KeyError) as exc:
+    except FileRefused:
+        raise
+    except Exception as exc:  # noqa: BLE001 - zipfile and zlib fail in many ways on damaged bytes: all are refusals
         raise FileRefused("The file is damaged or not an Excel workbook (.xlsx): upload the workbook you "
                           "downloaded") from exc
 
@@ -108,6 +110,8 @@ def read_xlsx(data: bytes, filename: str) -> dict[str, list[Row]]:
                     if number > ROW_LIMIT:
                         raise FileRefused(f"The sheet {sheet.title} has more than {ROW_LIMIT} rows")
                     cells = [_cell(c) for c in row]
+                    while cells and not cells[-1].text and not cells[-1].formula:
+                        cells.pop()  # read-only rows are padded to max_col
                     if any(c.text.strip() or c.formula for c in cells):
                         rows.append((number, cells))
                 sheets[sheet.title] = rows
