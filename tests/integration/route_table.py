@@ -92,7 +92,10 @@ def world(make_user, agency_named) -> dict:
 # POST-only routes take their form from the page that shows it.
 FORM_PAGES = {"cycle.set_dates": "/cycle/{quarter_slug}", "cycle.lock": "/cycle/{quarter_slug}",
               "cycle.reopen": "/cycle/{quarter_slug}", "admin.reset_password": "/admin/users/{user_id}",
-              "auth.logout": "/sign-out"}
+              "auth.logout": "/sign-out",
+              # The confirm forms are on the preview an upload shows; without one, only the token is missing.
+              "returns_io.confirm_workbook": "/returns/{agency_id}/{quarter_slug}",
+              "returns_io.confirm_values": "/my-indicators/upload"}
 
 
 def routes(app):
