@@ -409,11 +409,10 @@ def _judge_actions(actor: User, agency: Agency, quarter: Quarter, entries: list[
             continue
         outcome.rows.append(RowPreview(sheet, number, subject, "New" if upd is None else "Changed", changes))
         sub_ids = {sub.number: sub.id for sub in action.sub_actions}
-        writes.append(lambda action=action, new=new, downloaded=downloaded, code=code, number=number: (
-            ("update", code, number, sheet),
-            dict(action=action, version=downloaded, status=Status(new["status"]) if new["status"] else None,
-                 commentary=new["commentary"], mitigation=new["mitigation"],
-                 sub_statuses={sub_ids[n]: Status(s) for n, s in new["subs"].items()})))
+        writes.append((("update", code, number, sheet), dict(
+            action=action, version=downloaded, status=Status(new["status"]) if new["status"] else None,
+            commentary=new["commentary"], mitigation=new["mitigation"],
+            sub_statuses={sub_ids[n]: Status(s) for n, s in new["subs"].items()})))
 
 
 def _action_changes(old: dict, new: dict, upd: Update | None, submit: bool) -> list[tuple[str, str, str]]:
@@ -523,20 +522,17 @@ def _judge_values(actor: User, agency: Agency, quarter: Quarter | None, entries:
                                                       else None), sheet, number, col("code")))
             continue
         outcome.rows.append(RowPreview(sheet, number, subject, "New" if existing is None else "Changed", changes))
-        writes.append(lambda indicator=indicator, q=row_quarter, form=form, existing=existing, baseline=baseline,
-                      code=code, number=number: (
-            ("value", code, number, sheet),
-            dict(indicator=indicator, quarter=q, version=baseline or 0, value=form.parsed_value,
-                 numerator=form.parsed_numerator, denominator=form.parsed_denominator,
-                 note=form.note.data or "", provisional=existing.provisional if existing else False)))
+        writes.append((("value", code, number, sheet), dict(
+            indicator=indicator, quarter=row_quarter, version=baseline or 0, value=form.parsed_value,
+            numerator=form.parsed_numerator, denominator=form.parsed_denominator, note=form.note.data or "",
+            provisional=existing.provisional if existing else False)))
     return seen
 
 
 def _apply(actor: User, agency: Agency, quarter: Quarter | None, writes: list, submit: bool, outcome: Outcome,
            source: str) -> None:
     """Write every judged row through the web forms' services; any refusal refuses the whole upload."""
-    for make in writes:
-        (kind, code, number, sheet), kwargs = make()
+    for (kind, code, number, sheet), kwargs in writes:
         try:
             if kind == "update":
                 actions_service.save_update(actor, kwargs.pop("action"), agency, quarter, submit=submit,

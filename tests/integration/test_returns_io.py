@@ -548,3 +548,14 @@ def test_fuzzed_files_never_cause_a_server_error(app, lead, police):
             db.session.rollback()
     assert failures == []
     assert db.session.scalar(select(func.count()).select_from(Update)) == 0 or audit_count() == before
+
+
+def test_sub_action_statuses_of_several_actions_go_to_their_own_action(lead, police):
+    # Defect found by bench/bench_upload.py: every row's write used the last action's sub-actions.
+    data = fill(download(lead, police), {"A5": {"status": "Green", "commentary": "On track"},
+                                         "B1": {"status": "Green", "commentary": "On track"}},
+                subs={("A5", 2): "Complete", ("B1", 7): "Red"})
+    assert confirm(lead, page_url(police) + "/confirm", upload(lead, police, data)).status_code == 302
+    a5, b1 = saved_update(police, "A5"), saved_update(police, "B1")
+    assert [(s.sub_action_id, s.status) for s in a5.sub_statuses] == [(action("A5").sub_actions[1].id, "complete")]
+    assert [(s.sub_action_id, s.status) for s in b1.sub_statuses] == [(action("B1").sub_actions[6].id, "red")]
