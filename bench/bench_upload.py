@@ -18,7 +18,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import select  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.actions.models import Action, ActionLead  # noqa: E402

@@ -238,8 +238,8 @@ def _action_entries(rows: list[Row], problems: list[Problem]) -> list[dict]:
                                     sheet, number, _col(cols, 0)))
             continue
         entry.update(row=number, status=_text(cells, layout.A_STATUS),
-                     commentary=cells[layout.A_COMMENTARY].text if layout.A_COMMENTARY < len(cells) else "",
-                     mitigation=cells[layout.A_MITIGATION].text if layout.A_MITIGATION < len(cells) else "")
+                     commentary=cells[layout.A_COMMENTARY].text if len(cells) > layout.A_COMMENTARY else "",
+                     mitigation=cells[layout.A_MITIGATION].text if len(cells) > layout.A_MITIGATION else "")
     for entry in entries.values():
         if entry["row"] is None:
             entry["row"] = entry.pop("first_row")
@@ -275,8 +275,8 @@ def _read_details(sheets: dict[str, list[Row]]) -> dict:
     try:
         details = _details_serializer().loads(token)
     except BadSignature:
-        raise FileRefused("This is not a return workbook downloaded from this app, or its hidden details "
-                          "were changed: download a new workbook, copy your entries into it and upload that") from None
+        raise FileRefused("This is not a return workbook downloaded from this app, or its hidden details were "
+                          "changed: download a new workbook, copy your entries into it and upload that") from None
     if not isinstance(details, dict):
         raise FileRefused("This is not a return workbook downloaded from this app: download a new workbook")
     return details
@@ -288,7 +288,8 @@ def _check_details(details: dict, agency: Agency, quarter: Quarter) -> None:
                           f"reads version {layout.TEMPLATE_VERSION}): download a new workbook, copy your entries "
                           "into it and upload that")
     if details.get("a") != agency.id:
-        other = db.session.get(Agency, details["a"]) if type(details.get("a")) is int and 0 < details["a"] < 2**31 else None
+        agency_id = details.get("a")
+        other = db.session.get(Agency, agency_id) if type(agency_id) is int and 0 < agency_id < 2**31 else None
         owner = other.name if other else "another agency"
         raise FileRefused(f"This workbook is {owner}'s, not {agency.name}'s: upload it from {owner}'s returns "
                           f"page, or download {agency.name}'s workbook")

@@ -27,7 +27,7 @@ INDICATOR_COLUMNS = ("Indicator code", "Indicator", "Unit", "How it is counted",
                      "Value this quarter", "Numerator", "Denominator", "Note (optional)")
 A_CODE, A_SUB, A_TITLE, A_LAST_STATUS, A_LAST_COMMENT, A_STATUS, A_COMMENTARY, A_MITIGATION = range(8)
 I_CODE, I_NAME, I_UNIT, I_COUNTING, I_LAST, I_VALUE, I_NUMERATOR, I_DENOMINATOR, I_NOTE = range(9)
-DETAILS_TOKEN_CELL = "B7"  # the signed details (agency, quarter, version, versions at download)
+DETAILS_TOKEN_CELL = "B7"  # noqa: S105 - a cell, not a password: the signed details (agency, quarter, version, versions at download)
 
 FILL_COLOUR = "#FFF2CC"  # pale yellow: the cells to fill
 READ_ONLY_COLOUR = "#F3F2F1"  # GOV.UK light grey: cells that are there to read

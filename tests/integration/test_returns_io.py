@@ -375,8 +375,8 @@ def test_a_colleagues_preview_cannot_be_confirmed_by_someone_else(login, police)
 
 def test_a_forged_token_is_refused(lead, police):
     before = audit_count()
-    body = lead.post(page_url(police) + "/confirm", data={"csrf_token": csrf_token(lead, "/dashboard"),
-                                                          "token": "eyJrIjoid29ya2Jvb2sifQ.forged"}).get_data(as_text=True)
+    forged = {"csrf_token": csrf_token(lead, "/dashboard"), "token": "eyJrIjoid29ya2Jvb2sifQ.forged"}
+    body = lead.post(page_url(police) + "/confirm", data=forged).get_data(as_text=True)
     assert "This preview could not be found: upload the file again" in body
     assert nothing_saved(before, police)
 
