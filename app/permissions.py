@@ -109,8 +109,9 @@ def can_manage_plan(user: User) -> bool:
 
 
 def can_accept_return(actor: User, item: ReviewableReturn) -> bool:
-    """Separation of duties: nobody accepts a return from their own agency that they submitted themselves."""
-    return not (item.owner_agency_id == actor.agency_id and item.submitter_id == actor.id)
+    """Separation of duties: nobody accepts a return they submitted themselves, whichever agency's it is
+    (a coordinator may submit another agency's return from its spreadsheet, app.returns_io)."""
+    return item.submitter_id is None or item.submitter_id != actor.id
 
 
 def can_export_partnership(user: User) -> bool:

@@ -7,9 +7,6 @@ from openpyxl import load_workbook
 
 from app.returns_io import template as layout
 
-_TOKEN = re.compile(r'name="token" type="hidden" value="([^"]+)"|type="hidden" name="token" value="([^"]+)"'
-                    r'|id="token" name="token" type="hidden" value="([^"]+)"')
-
 
 def fill(data: bytes, actions: dict | None = None, values: dict | None = None,
          subs: dict | None = None, cells: dict | None = None) -> bytes:

@@ -559,3 +559,19 @@ def test_sub_action_statuses_of_several_actions_go_to_their_own_action(lead, pol
     a5, b1 = saved_update(police, "A5"), saved_update(police, "B1")
     assert [(s.sub_action_id, s.status) for s in a5.sub_statuses] == [(action("A5").sub_actions[1].id, "complete")]
     assert [(s.sub_action_id, s.status) for s in b1.sub_statuses] == [(action("B1").sub_actions[6].id, "red")]
+
+
+def test_a_coordinator_cannot_accept_a_return_they_uploaded_for_another_agency(login, police, make_user):
+    # Separation of duties: submitting Police's return from its spreadsheet makes the coordinator its submitter.
+    from app.cycle import service as cycle_review
+
+    coordinator = login("coordinator")
+    confirm(coordinator, page_url(police) + "/confirm", upload(coordinator, police, fill(download(coordinator, police),
+                                                                                         FILLED)))
+    upd = saved_update(police)
+    with pytest.raises(cycle_review.ReviewForbiddenError, match="separation of duties"):
+        cycle_review.review(coordinator.user, upd, version=upd.version, accept=True)
+    db.session.rollback()
+    cycle_review.review(make_user("coordinator"), upd, version=upd.version, accept=True)  # a colleague may
+    db.session.commit()
+    assert saved_update(police).state == "accepted"
