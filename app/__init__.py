@@ -94,8 +94,10 @@ def _register_blueprints(app: Flask) -> None:
     from app.main import bp as main_bp
     from app.refresh.routes import bp as refresh_bp
     from app.reports.routes import bp as reports_bp
+    from app.returns_io.routes import bp as returns_io_bp
 
-    for bp in (main_bp, auth_bp, actions_bp, admin_bp, audit_bp, kpis_bp, cycle_bp, reports_bp, refresh_bp):
+    for bp in (main_bp, auth_bp, actions_bp, admin_bp, audit_bp, kpis_bp, cycle_bp, reports_bp, refresh_bp,
+               returns_io_bp):
         app.register_blueprint(bp)
 
 

@@ -50,6 +50,12 @@ class Config:
     WTF_CSRF_TIME_LIMIT = 8 * 60 * 60  # seconds: a long update form may stay open a working day
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
 
+    # The largest request body: a 5 MB spreadsheet return (app.returns_io) and its form. A larger upload is
+    # refused before it is read, with a page saying so (app/returns_io/routes.py). Form fields may hold the
+    # signed preview of a large upload, so they may be as large.
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024 + 64 * 1024  # bytes
+    MAX_FORM_MEMORY_SIZE = MAX_CONTENT_LENGTH  # bytes
+
     # How many proxies (nginx, the load balancer) stand in front of gunicorn and set X-Forwarded-For.
     # Without this, every client seems to come from the proxy's address, and throttling by address
     # would treat the whole partnership as one client.

@@ -77,6 +77,14 @@ def can_write_action_update(user: User, action, agency_id: int) -> bool:
     return user.agency_id == agency_id and action.is_led_by(agency_id)
 
 
+def can_handle_returns_for(user: User, agency_id: int) -> bool:
+    """A return workbook (app.returns_io): a lead downloads and uploads their own agency's; the coordinator,
+    who collects the quarter, any agency's. The rows inside are checked against what that agency leads."""
+    if user.has_role(*CYCLE_RUNNERS):
+        return True
+    return user.has_role(*RETURN_WRITERS) and user.agency_id == agency_id
+
+
 def require(allowed: bool) -> None:
     """Abort with 403 unless `allowed`: the one place a forbidden write stops."""
     if not allowed:
@@ -101,8 +109,9 @@ def can_manage_plan(user: User) -> bool:
 
 
 def can_accept_return(actor: User, item: ReviewableReturn) -> bool:
-    """Separation of duties: nobody accepts a return from their own agency that they submitted themselves."""
-    return not (item.owner_agency_id == actor.agency_id and item.submitter_id == actor.id)
+    """Separation of duties: nobody accepts a return they submitted themselves, whichever agency's it is
+    (a coordinator may submit another agency's return from its spreadsheet, app.returns_io)."""
+    return item.submitter_id is None or item.submitter_id != actor.id
 
 
 def can_export_partnership(user: User) -> bool:

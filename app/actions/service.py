@@ -156,7 +156,7 @@ class UpdateError(ValueError):
 
 def save_update(actor: User, action: Action, agency: Agency, quarter: Quarter, *, version: int,
                 status: Status | None, commentary: str, mitigation: str,
-                sub_statuses: dict[int, Status], submit: bool) -> Update:
+                sub_statuses: dict[int, Status], submit: bool, source: str | None = None) -> Update:
     """Create or change an agency's update, as a draft or submitted.
 
     `version` is the version the user's form was built from (0 for a new
@@ -164,6 +164,7 @@ def save_update(actor: User, action: Action, agency: Agency, quarter: Quarter, *
     version and nothing is written. Permission is checked by the caller.
     A locked (signed-off) quarter raises QuarterLockedError and nothing is written. Submitting
     Amber or Red without a mitigation raises UpdateError, as the form does: a draft may be incomplete.
+    `source`, when given, says where the change came from in the audit trail ("uploaded by ... from file ...").
     """
     if submit and status is not None and Status(status).needs_mitigation and not mitigation.strip():
         raise UpdateError(MITIGATION_NEEDED)
@@ -213,7 +214,7 @@ def save_update(actor: User, action: Action, agency: Agency, quarter: Quarter, *
     new = _snapshot(upd)
     verb = "submit" if submit else "save-draft"
     summary = (f"{'Submitted' if submit else 'Saved a draft of'} the {agency.short_name} update on "
-               f"{action.code} for {quarter.label}")
+               f"{action.code} for {quarter.label}" + (f" ({source})" if source else ""))
     if old is None:
         record(actor, verb, Update.AUDIT_ENTITY, upd.id, summary, None, new)
     else:

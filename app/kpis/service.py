@@ -499,6 +499,7 @@ def save_value(
     denominator: int | None,
     note: str,
     provisional: bool,
+    source: str | None = None,
 ) -> IndicatorValue:
     """Create or change the indicator's value for `quarter`; saving submits it.
 
@@ -506,6 +507,7 @@ def save_value(
     `version` is the version the form was built from (0 for a new value); if someone
     saved in between, ConflictError carries theirs and nothing is written.
     Permission and validation are the caller's. A locked quarter raises QuarterLockedError.
+    `source`, when given, says where the change came from in the audit trail ("uploaded by ... from file ...").
     """
     calendar.ensure_unlocked(quarter)
     if numerator is not None:
@@ -540,7 +542,7 @@ def save_value(
         bump(existing, version, demo=False, **values)
         row = existing
     new = _value_snapshot(row)
-    summary = f"Entered the {quarter.label} value of {indicator.code}"
+    summary = f"Entered the {quarter.label} value of {indicator.code}" + (f" ({source})" if source else "")
     if old is None:
         record(actor, "enter-value", IndicatorValue.AUDIT_ENTITY, row.id, summary, None, new)
     else:

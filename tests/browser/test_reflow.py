@@ -31,7 +31,7 @@ SIZES = {
 # Not pages: images, JSON and downloads; a password link needs a real one-time token (its form is
 # crawled through the sign-in pages' own layout).
 SKIP = {"static", "main.health", "kpis.chart", "reports.chart", "reports.indicators_json", "reports.pack",
-        "audit.download", "auth.set_password"}
+        "audit.download", "auth.set_password", "returns_io.download_workbook"}
 
 # Returns what makes a page wider than the viewport, and any scroll container that is not a named,
 # focusable region. Visually hidden text counts: it is what escaped .app-table-wrap before (issue 15).

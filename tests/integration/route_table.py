@@ -94,7 +94,10 @@ FORM_PAGES = {"cycle.set_dates": "/cycle/{quarter_slug}", "cycle.lock": "/cycle/
               "cycle.reopen": "/cycle/{quarter_slug}", "admin.reset_password": "/admin/users/{user_id}",
               "auth.logout": "/sign-out",
               # The tracker's ticked returns, confirmed: the confirmation page carries the form.
-              "cycle.accept_selected": "/cycle/{quarter_slug}/accept?item=update-{item_id}"}
+              "cycle.accept_selected": "/cycle/{quarter_slug}/accept?item=update-{item_id}",
+              # The confirm forms are on the preview an upload shows; without one, only the token is missing.
+              "returns_io.confirm_workbook": "/returns/{agency_id}/{quarter_slug}",
+              "returns_io.confirm_values": "/my-indicators/upload"}
 
 
 def routes(app):
