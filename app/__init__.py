@@ -92,8 +92,10 @@ def _register_blueprints(app: Flask) -> None:
     from app.main import bp as main_bp
     from app.refresh.routes import bp as refresh_bp
     from app.reports.routes import bp as reports_bp
+    from app.search.routes import bp as search_bp
 
-    for bp in (main_bp, auth_bp, actions_bp, admin_bp, audit_bp, kpis_bp, cycle_bp, reports_bp, refresh_bp):
+    for bp in (main_bp, auth_bp, actions_bp, admin_bp, audit_bp, kpis_bp, cycle_bp, reports_bp, refresh_bp,
+               search_bp):
         app.register_blueprint(bp)
 
 
