@@ -29,7 +29,8 @@ class SearchForm(FlaskForm):
         if not field.data:
             raise ValidationError("Enter words to search for")
         if not query.words(field.data):
-            raise ValidationError("Enter a word to search for, not only common words like \u201cthe\u201d or \u201cand\u201d")
+            raise ValidationError("Enter a word to search for, not only common words like "
+                                  "\u201cthe\u201d or \u201cand\u201d")
 
     def validate_kind(self, field) -> None:
         if field.data not in ("", *KIND_LABELS):

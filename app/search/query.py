@@ -12,7 +12,7 @@ MAX_WORD_LENGTH = 40
 _WORD = re.compile(r"[^\W_]+")
 # PostgreSQL's 'english' stop words (tsearch_data/english.stop). PostgreSQL ignores them and SQLite's
 # FTS5 does not, so they are dropped here and a search finds the same rows on either database.
-STOP_WORDS = frozenset("""
+_STOP_WORDS_FILE = """
     i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she
     her hers herself it its itself they them their theirs themselves what which who whom this that
     these those am is are was were be been being have has had having do does did doing a an the and
@@ -20,7 +20,8 @@ STOP_WORDS = frozenset("""
     before after above below to from up down in out on off over under again further then once here
     there when where why how all any both each few more most other some such no nor not only own
     same so than too very s t can will just don should now
-""".split())
+"""
+STOP_WORDS = frozenset(_STOP_WORDS_FILE.split())
 
 
 def words(text: str | None) -> list[str]:

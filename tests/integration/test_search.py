@@ -5,12 +5,14 @@ tests drive the page as users would and check who sees what.
 """
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from app.actions import service as actions_service
+from app.actions.models import Update
 from app.actions.rollup import Status
 from app.extensions import db
 from app.quarters import Quarter
+from app.search.service import _matches
 from tests.helpers import action, count_queries
 
 Q = Quarter(2019, 2)
@@ -135,7 +137,8 @@ def test_output_is_escaped(login, make_user, police):
 
 def test_paging_links_keep_the_search(login, make_user, police):
     lead = make_user("lead", police)
-    codes = [c for c in ("A2", "B1", "B2", "B3", "C1", "C2", "D1", "D2") if police.id in {l.agency_id for l in action(c).leads}]
+    codes = [code for code in ("A2", "B1", "B2", "B3", "C1", "C2", "D1", "D2")
+             if action(code).is_led_by(police.id)]
     quarters = [Quarter(2018, n) for n in (1, 2, 3, 4)] + [Quarter(2019, n) for n in (1, 2, 3, 4)]
     for quarter in quarters:
         for code in codes:
@@ -183,10 +186,6 @@ def test_postgresql_uses_the_index(app):
     """The service writes the index's own expression, so the planner can use it."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only")
-    from app.search.service import _matches
-    from sqlalchemy import select
-
-    from app.actions.models import Update
     statement = select(Update.id).where(_matches("action_update", Update.id, ["refuge"]))
     compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
     db.session.execute(text("SET LOCAL enable_seqscan = off"))
