@@ -85,7 +85,7 @@ def audit_export(actor, quarter: Quarter, audience: str, output: str) -> None:
     """Record a partnership export (true values leaving the app) in the audit trail, in this transaction."""
     if audience != PARTNERSHIP:
         return
-    what = {"pack": "pack", "json": "indicator figures (JSON)"}.get(output, output)
+    what = {"pack": "pack", "json": "indicator figures (JSON)", "csv": "indicator figures (CSV)"}.get(output, output)
     record(actor, "export", f"report_{output}", None,
            f"Exported the partnership (unsuppressed) {what} for {quarter.label}",
            None, {"quarter": quarter.slug, "audience": audience})
@@ -533,6 +533,18 @@ def as_json(data: Report) -> dict:
             for line in data.indicators
         ],
     }
+
+
+def figures_table(figures: dict) -> tuple[list[str], list[list]]:
+    """The indicator figures (as_json's shape) as a CSV's header and rows: one row per indicator, one
+    column per quarter shown, so the CSV carries exactly the values the JSON, page and pack show."""
+    slugs = list(dict.fromkeys(slug for line in figures["indicators"] for slug in line["values"]))
+    header = ["Code", "Indicator", *(Quarter.parse(slug).label for slug in slugs), "Year to date",
+              "Year to date note", "Target", "Rating", "Short-term movement", "Long-term movement"]
+    rows = [[line["code"], line["name"], *(line["values"].get(slug) for slug in slugs), line["year_to_date"],
+             line["year_to_date_note"], line["target"], line["rag"], line["short_term"], line["long_term"]]
+            for line in figures["indicators"]]
+    return header, rows
 
 
 def indicator_line(quarter: Quarter, audience: str, code: str) -> IndicatorLine | None:
