@@ -77,6 +77,7 @@ def _register_models() -> None:
     import app.auth.models  # noqa: F401
     import app.cycle.models  # noqa: F401
     import app.kpis.models  # noqa: F401
+    import app.public.models  # noqa: F401
     import app.refresh.models  # noqa: F401
     import app.reports.models  # noqa: F401
 
@@ -92,10 +93,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.main import bp as main_bp
     from app.refresh.routes import bp as refresh_bp
     from app.reports.routes import bp as reports_bp
+    from app.public.routes import bp as public_bp
     from app.search.routes import bp as search_bp
 
     for bp in (main_bp, auth_bp, actions_bp, admin_bp, audit_bp, kpis_bp, cycle_bp, reports_bp, refresh_bp,
-               search_bp):
+               search_bp, public_bp):
         app.register_blueprint(bp)
 
 
