@@ -91,9 +91,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.cycle.routes import bp as cycle_bp
     from app.kpis.routes import bp as kpis_bp
     from app.main import bp as main_bp
+    from app.public.routes import bp as public_bp
     from app.refresh.routes import bp as refresh_bp
     from app.reports.routes import bp as reports_bp
-    from app.public.routes import bp as public_bp
     from app.search.routes import bp as search_bp
 
     for bp in (main_bp, auth_bp, actions_bp, admin_bp, audit_bp, kpis_bp, cycle_bp, reports_bp, refresh_bp,
