@@ -75,6 +75,7 @@ def _register_models() -> None:
     import app.actions.models  # noqa: F401
     import app.audit.models  # noqa: F401
     import app.auth.models  # noqa: F401
+    import app.comparators.models  # noqa: F401
     import app.cycle.models  # noqa: F401
     import app.kpis.models  # noqa: F401
     import app.public.models  # noqa: F401
@@ -88,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin.routes import bp as admin_bp
     from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
+    from app.comparators.routes import bp as comparators_bp
     from app.cycle.routes import bp as cycle_bp
     from app.kpis.routes import bp as kpis_bp
     from app.main import bp as main_bp
@@ -97,7 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.search.routes import bp as search_bp
 
     for bp in (main_bp, auth_bp, actions_bp, admin_bp, audit_bp, kpis_bp, cycle_bp, reports_bp, refresh_bp,
-               search_bp, public_bp):
+               search_bp, public_bp, comparators_bp):
         app.register_blueprint(bp)
 
 

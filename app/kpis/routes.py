@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from app.actions import service as actions_service
 from app.audit import paging
 from app.auth import service as auth_service
+from app.comparators import service as comparators_service
 from app.cycle import service as cycle_service
 from app.errors import ConflictError, QuarterLockedError
 from app.extensions import db
@@ -118,6 +119,7 @@ def indicator_page(code: str):
         current_target=service.target_for(indicator, current),
         can_enter=can_write_indicator_value(current_user, indicator),
         can_set_targets=can_set_targets(current_user),
+        comparisons=comparators_service.comparisons(indicator),
     )
 
 
