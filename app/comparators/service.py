@@ -30,24 +30,31 @@ class Comparison:
 
 def comparisons(indicator: Indicator) -> list[Comparison]:
     """Stated ranks and positions among imported values, newest period first; two queries."""
-    found = [
-        Comparison(r.group_name, r.measure, r.period,
-                   ranking.stated_position(r.rank, r.of_areas, r.counted_from, indicator.polarity),
-                   f"{source_name(r.source)}, line {r.line}" if r.line else source_name(r.source), r.passage)
-        for r in db.session.scalars(select(ComparatorRank).where(ComparatorRank.indicator_id == indicator.id))
-    ]
-    sets: dict[tuple[str, str], list[ComparatorValue]] = defaultdict(list)
-    for value in db.session.scalars(select(ComparatorValue).where(ComparatorValue.indicator_id == indicator.id)):
-        sets[(value.group_name, value.period)].append(value)
-    for (group, period), members in sets.items():
+    return comparisons_for([indicator]).get(indicator.id, [])
+
+
+def comparisons_for(indicators: list[Indicator]) -> dict[int, list[Comparison]]:
+    """Every indicator's comparisons (by indicator id), in two queries whatever the number of indicators."""
+    by_id = {i.id: i for i in indicators}
+    found: dict[int, list[Comparison]] = defaultdict(list)
+    for r in db.session.scalars(select(ComparatorRank).where(ComparatorRank.indicator_id.in_(by_id))):
+        polarity = by_id[r.indicator_id].polarity
+        found[r.indicator_id].append(Comparison(
+            r.group_name, r.measure, r.period, ranking.stated_position(r.rank, r.of_areas, r.counted_from, polarity),
+            f"{source_name(r.source)}, line {r.line}" if r.line else source_name(r.source), r.passage))
+    sets: dict[tuple[int, str, str], list[ComparatorValue]] = defaultdict(list)
+    for value in db.session.scalars(select(ComparatorValue).where(ComparatorValue.indicator_id.in_(by_id))):
+        sets[(value.indicator_id, value.group_name, value.period)].append(value)
+    for (indicator_id, group, period), members in sets.items():
+        indicator = by_id[indicator_id]
         figures = {m.area: m.figure for m in members if m.figure is not None}
         where = ranking.position(figures, HAVERING, indicator.polarity)
         if where is None:
             continue
         sources = sorted({f"{m.source} ({m.published_on:%d %b %Y})" for m in members})
-        found.append(Comparison(group, indicator.name, period, where, "; ".join(sources),
-                                areas=sorted(figures.items(), key=lambda item: item[1])))
-    return sorted(found, key=lambda c: (c.period, c.group), reverse=True)
+        found[indicator_id].append(Comparison(group, indicator.name, period, where, "; ".join(sources),
+                                              areas=sorted(figures.items(), key=lambda item: item[1])))
+    return {key: sorted(items, key=lambda c: (c.period, c.group), reverse=True) for key, items in found.items()}
 
 
 @dataclass

@@ -20,6 +20,7 @@ from app.actions import service as actions_service
 from app.actions.rollup import STATUS_ORDER, Movement, Status
 from app.actions.service import DashboardRow
 from app.audit.service import record
+from app.comparators import service as comparators_service
 from app.cycle import service as cycle_service
 from app.cycle.models import PeriodEvent
 from app.database import utcnow
@@ -183,6 +184,8 @@ class Report:
     year_end: workbook.YearEnd | None = None
     year_end_summary: year_end_service.YearEndSummary | None = None
     notes: list[str] = field(default_factory=list)
+    # Each indicator's comparison with other boroughs (app.comparators), by code.
+    comparisons: dict[str, list] = field(default_factory=dict)
 
     @property
     def published(self) -> bool:
@@ -252,12 +255,14 @@ def report(quarter: Quarter, audience: str = PARTNERSHIP) -> Report:
     ]
     standings = kpi_service.as_locked(kpi_service.indicators(), quarter, locked_at=locked_at)
     lines, suppressed = _indicator_lines(standings, quarter, audience, threshold)
+    by_id = comparators_service.comparisons_for([line.indicator for line in lines])
+    comparisons = {line.indicator.code: by_id[line.indicator.id] for line in lines if line.indicator.id in by_id}
     result = Report(
         quarter=quarter, audience=audience, strategy=actions_service.strategy().name, generated_at=utcnow(),
         counts=board.counts, counts_by_objective=board.counts_by_objective,
         movement_counts=board.movement_counts, rows=rows, exceptions=exceptions, completions=completions,
         indicators=lines, returns=returns, locked_at=locked_at, events=events, threshold=threshold,
-        suppressed=suppressed,
+        suppressed=suppressed, comparisons=comparisons,
     )
     if quarter.number == 4:
         # The year-end outturns are the same standings' years to date, and the published pack shows each

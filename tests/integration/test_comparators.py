@@ -135,3 +135,27 @@ def test_a_file_that_is_not_a_small_utf8_csv_is_refused(login, data, message):
 def test_only_the_coordinator_imports(login, role):
     client = login(role)
     assert client.get("/indicators/comparators/import").status_code == 403
+
+
+def test_the_report_and_the_public_page_show_the_comparisons(login, make_user):
+    from app.cycle import service as cycle_service
+    from app.public import service as public_service
+    from app.quarters import Quarter
+
+    quarter = Quarter(2019, 1)
+    coordinator = make_user("coordinator")
+    client = login(user=coordinator)
+    _confirm(client, _rows(*[f"DV01,London boroughs,{area},2018/19,{value},,,Met figures,2019-07-31"
+                             for area, value in [("Havering", 3), ("Bexley", 40), ("Bromley", 50)]]))
+    body = client.get(f"/reports/{quarter.slug}").get_data(as_text=True)
+    assert 'id="comparison-table"' in body and "16th best of 32" in body
+    assert "1st lowest of 3" in body and "31.0 (Havering 3)" in body  # the partnership sees the figures
+    published = client.get(f"/reports/{quarter.slug}?audience=published").get_data(as_text=True)
+    assert "1st lowest of 3" in published and "Not shown (counts of people)" in published
+    assert "Havering 3)" not in published
+    period = cycle_service.period_to_write(quarter)
+    cycle_service.lock(coordinator, quarter, version=period.version, reason="For the test")
+    public_service.set_publication(coordinator, quarter, version=0, published=True, summary="", locked=True)
+    db.session.commit()
+    public = client.application.test_client().get(f"/public/{quarter.slug}").get_data(as_text=True)
+    assert "16th best of 32" in public and "Not shown (counts of people)" in public and "Havering 3)" not in public
