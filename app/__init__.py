@@ -76,8 +76,10 @@ def _register_models() -> None:
     import app.audit.models  # noqa: F401
     import app.auth.models  # noqa: F401
     import app.cache  # noqa: F401 - the data version, its session events and the cache table (issue 11)
+    import app.comparators.models  # noqa: F401
     import app.cycle.models  # noqa: F401
     import app.kpis.models  # noqa: F401
+    import app.public.models  # noqa: F401
     import app.refresh.models  # noqa: F401
     import app.reports.models  # noqa: F401
     import app.strategy.models  # noqa: F401
@@ -89,15 +91,18 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin.routes import bp as admin_bp
     from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
+    from app.comparators.routes import bp as comparators_bp
     from app.cycle.routes import bp as cycle_bp
     from app.kpis.routes import bp as kpis_bp
     from app.main import bp as main_bp
+    from app.public.routes import bp as public_bp
     from app.refresh.routes import bp as refresh_bp
     from app.reports.routes import bp as reports_bp
     from app.returns_io.routes import bp as returns_io_bp
+    from app.search.routes import bp as search_bp
 
     for bp in (main_bp, auth_bp, actions_bp, admin_bp, audit_bp, kpis_bp, cycle_bp, reports_bp, refresh_bp,
-               returns_io_bp):
+               returns_io_bp, search_bp, public_bp, comparators_bp):
         app.register_blueprint(bp)
 
 

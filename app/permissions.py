@@ -27,6 +27,8 @@ RETURN_WRITERS = (Role.LEAD, Role.COORDINATOR)
 CYCLE_RUNNERS = (Role.COORDINATOR,)
 # Re-open a locked quarter: rare, and so kept from the person who locked it.
 REOPENERS = (Role.ADMIN,)
+# Import other boroughs' published figures to compare Havering with (app.comparators).
+COMPARISON_IMPORTERS = (Role.COORDINATOR,)
 # Manage accounts and agencies.
 ADMINS = (Role.ADMIN,)
 # May turn their second factor off: everyone but the staff, who must keep one (User.needs_second_factor).

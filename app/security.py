@@ -167,7 +167,8 @@ def register_security(app: Flask) -> None:
         headers["Cross-Origin-Resource-Policy"] = "same-origin"
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers["Strict-Transport-Security"] = HSTS
-        if request.endpoint != "static":
+        # The public progress page (app.public) is the one exception: the same for everyone, published.
+        if request.endpoint != "static" and not g.get("public_cache"):
             headers["Cache-Control"] = "no-store"
         request_id = g.get("request_id")
         if request_id:

@@ -1,11 +1,9 @@
 """Views of the audit trail: read, filter, page through and download it."""
 
-import csv
-import io
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -13,8 +11,8 @@ from app.audit import paging, service, wording
 from app.audit.forms import FILTER_FIELDS, AuditFilterForm
 from app.audit.service import PAGE_SIZE, AuditFilters
 from app.auth import service as auth_service
+from app.csv_export import csv_response
 from app.permissions import STAFF, roles
-from app.reports.workbook import safe_text
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -100,24 +98,12 @@ def download():
                                pagination=None, changes=wording.changes, object_name=wording.object_name,
                                csv_query=_query(page=None), filtered=True, object_query=lambda e: "")
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
-    return Response(stream_with_context(_csv_lines(current_user, filters)), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="audit-trail-{stamp}.csv"'})
+    return csv_response(f"audit-trail-{stamp}.csv", CSV_COLUMNS, _csv_rows(current_user, filters))
 
 
-def _csv_lines(viewer, filters: AuditFilters):
-    """The matching events as CSV text, a line at a time, so a long trail streams rather than piles up."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")  # so Excel reads the file as UTF-8
-    writer.writerow(CSV_COLUMNS)
+def _csv_rows(viewer, filters: AuditFilters):
+    """The matching events as CSV rows, one at a time, so a long trail streams rather than piles up."""
     for row in service.all_events(viewer, filters):
         e = row.event
-        writer.writerow([safe_text(str(cell)) for cell in (
-            e.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"), e.actor, row.name or "", row.agency or "",
-            e.verb, wording.object_name(e.entity), "" if e.entity_id is None else e.entity_id, e.summary,
-            wording.changes_text(row.old, row.new),
-        )])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue()
+        yield (e.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"), e.actor, row.name or "", row.agency or "",
+               e.verb, wording.object_name(e.entity), e.entity_id, e.summary, wording.changes_text(row.old, row.new))

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from app.actions import service as actions_service
 from app.auth import service as auth_service
+from app.comparators import service as comparators_service
 from app.cycle import notices as cycle_notices
 from app.kpis import charts, service
 from app.kpis.forms import CatalogueFilterForm, TargetForm, ValueForm
@@ -106,6 +107,7 @@ def indicator_page(code: str):
         current_target=service.target_for(indicator, current),
         can_enter=can_write_indicator_value(current_user, indicator),
         can_set_targets=can_set_targets(current_user),
+        comparisons=comparators_service.comparisons(indicator),
     )
 
 

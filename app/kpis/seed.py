@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.actions.models import Objective
 from app.actions.seed import SEED_DIR, agency_index
 from app.audit.service import record
+from app.comparators.seed import load_comparisons
 from app.database import utcnow
 from app.extensions import db
 from app.kpis.aggregation import Aggregation, TargetBasis
@@ -44,7 +45,8 @@ def load_indicators(path: Path = INDICATORS_FILE) -> int:
     agencies = agency_index()
     objectives = {o.code: o for o in db.session.scalars(select(Objective))}
     added = 0
-    for entry in read_indicators(path):
+    entries = read_indicators(path)
+    for entry in entries:
         if entry["code"] in existing:
             continue
         owner = agencies.get(entry["owner"].lower())
@@ -104,4 +106,5 @@ def load_indicators(path: Path = INDICATORS_FILE) -> int:
             db.session.add(row)
         added += 1
     db.session.flush()
+    load_comparisons(entries)
     return added

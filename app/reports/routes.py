@@ -9,6 +9,7 @@ from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
 from app import cache
+from app.csv_export import csv_response
 from app.extensions import db
 from app.kpis.routes import CHART_CSP
 from app.permissions import can_export_partnership, signed_in
@@ -83,6 +84,17 @@ def indicators_json(quarter_slug: str):
     service.audit_export(current_user, quarter, audience, "json")
     db.session.commit()  # the partnership export's audit event
     return jsonify(body)
+
+
+@bp.route("/<quarter_slug>/indicators.csv")
+@signed_in
+def indicators_csv(quarter_slug: str):
+    quarter = quarter_or_404(quarter_slug)
+    audience = _audience(service.PUBLISHED, "csv")
+    header, rows = service.figures_table(frozen.figures(quarter, audience))
+    service.audit_export(current_user, quarter, audience, "csv")
+    db.session.commit()  # the partnership export's audit event
+    return csv_response(f"hcsp-indicators-{quarter.slug}-{audience}.csv", header, rows)
 
 
 @bp.route("/<quarter_slug>/charts/<code>.svg")

@@ -20,6 +20,7 @@ from app.actions import service as actions_service
 from app.actions.rollup import STATUS_ORDER, Movement, Status
 from app.actions.service import DashboardRow
 from app.audit.service import record
+from app.comparators import service as comparators_service
 from app.cycle import service as cycle_service
 from app.cycle.models import PeriodEvent
 from app.database import utcnow
@@ -86,7 +87,7 @@ def audit_export(actor, quarter: Quarter, audience: str, output: str) -> None:
     """Record a partnership export (true values leaving the app) in the audit trail, in this transaction."""
     if audience != PARTNERSHIP:
         return
-    what = {"pack": "pack", "json": "indicator figures (JSON)"}.get(output, output)
+    what = {"pack": "pack", "json": "indicator figures (JSON)", "csv": "indicator figures (CSV)"}.get(output, output)
     record(actor, "export", f"report_{output}", None,
            f"Exported the partnership (unsuppressed) {what} for {quarter.label}",
            None, {"quarter": quarter.slug, "audience": audience})
@@ -184,6 +185,8 @@ class Report:
     year_end: workbook.YearEnd | None = None
     year_end_summary: year_end_service.YearEndSummary | None = None
     notes: list[str] = field(default_factory=list)
+    # Each indicator's comparison with other boroughs (app.comparators), by code.
+    comparisons: dict[str, list] = field(default_factory=dict)
 
     @property
     def published(self) -> bool:
@@ -253,12 +256,14 @@ def report(quarter: Quarter, audience: str = PARTNERSHIP) -> Report:
     ]
     standings = kpi_service.as_locked(kpi_service.indicators(), quarter, locked_at=locked_at)
     lines, suppressed = _indicator_lines(standings, quarter, audience, threshold)
+    by_id = comparators_service.comparisons_for([line.indicator for line in lines])
+    comparisons = {line.indicator.code: by_id[line.indicator.id] for line in lines if line.indicator.id in by_id}
     result = Report(
         quarter=quarter, audience=audience, strategy=calendar.strategy().name, generated_at=utcnow(),
         counts=board.counts, counts_by_objective=board.counts_by_objective,
         movement_counts=board.movement_counts, rows=rows, exceptions=exceptions, completions=completions,
         indicators=lines, returns=returns, locked_at=locked_at, events=events, threshold=threshold,
-        suppressed=suppressed,
+        suppressed=suppressed, comparisons=comparisons,
     )
     if quarter.number == 4:
         # The year-end outturns are the same standings' years to date, and the published pack shows each
@@ -534,6 +539,18 @@ def as_json(data: Report) -> dict:
             for line in data.indicators
         ],
     }
+
+
+def figures_table(figures: dict) -> tuple[list[str], list[list]]:
+    """The indicator figures (as_json's shape) as a CSV's header and rows: one row per indicator, one
+    column per quarter shown, so the CSV carries exactly the values the JSON, page and pack show."""
+    slugs = list(dict.fromkeys(slug for line in figures["indicators"] for slug in line["values"]))
+    header = ["Code", "Indicator", *(Quarter.parse(slug).label for slug in slugs), "Year to date",
+              "Year to date note", "Target", "Rating", "Short-term movement", "Long-term movement"]
+    rows = [[line["code"], line["name"], *(line["values"].get(slug) for slug in slugs), line["year_to_date"],
+             line["year_to_date_note"], line["target"], line["rag"], line["short_term"], line["long_term"]]
+            for line in figures["indicators"]]
+    return header, rows
 
 
 def indicator_line(quarter: Quarter, audience: str, code: str) -> IndicatorLine | None:

@@ -3,7 +3,9 @@
 import pytest
 
 PUBLIC = {"auth.login", "auth.second_factor", "auth.enrol_on_sign_in", "auth.forgot_password", "auth.set_password",
-          "main.home", "main.accessibility", "main.health", "static"}
+          "main.home", "main.accessibility", "main.health", "static",
+          # the public progress page (issue 13): it shows only published, locked quarters (test_public.py)
+          "public.index", "public.quarter_page", "public.actions_csv", "public.indicators_csv"}
 
 
 def test_every_route_declares_an_access_rule(app):

@@ -5,6 +5,9 @@ only with the coordinator or an admin, and each time that is audited. A repeated
 parameter is refused on every output, so a check and a use can never read different values.
 """
 
+import csv
+import io
+
 import pytest
 from sqlalchemy import func, select
 
@@ -15,7 +18,7 @@ from tests.integration.report_helpers import load_demo_data, small_counts
 
 Q = Quarter(2019, 2)  # small_counts gives 2019/20 counts under 5
 BASE = f"/reports/{Q.slug}"
-EXPORTS = {"pack": f"{BASE}/pack.xlsx", "json": f"{BASE}/indicators.json"}
+EXPORTS = {"pack": f"{BASE}/pack.xlsx", "json": f"{BASE}/indicators.json", "csv": f"{BASE}/indicators.csv"}
 OUTPUTS = {"page": BASE, "chart": f"{BASE}/charts/DV01.svg", **EXPORTS}
 ROLES = ["viewer", "lead", "coordinator", "admin"]
 MAY_EXPORT = {"coordinator", "admin"}
@@ -96,3 +99,22 @@ def test_every_export_count_is_one_audit_event_each(demo, login):
     db.session.rollback()
     after = db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.verb == "export"))
     assert after == before + 3
+
+
+@pytest.mark.parametrize("audience", ["published", "partnership"])
+def test_the_csv_carries_exactly_the_json_figures(demo, login, audience):
+    """The indicator table as CSV (issue 12): the same values as the JSON, the same suppression."""
+    client = login("coordinator")
+    figures = client.get(f"{EXPORTS['json']}?audience={audience}").get_json()
+    response = client.get(f"{EXPORTS['csv']}?audience={audience}")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert f"hcsp-indicators-{Q.slug}-{audience}.csv" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    header, body = rows[0], rows[1:]
+    assert header[:2] == ["Code", "Indicator"] and Q.label in header
+    assert [row[0] for row in body] == [line["code"] for line in figures["indicators"]]
+    column = header.index(Q.label)
+    shown = {line["code"]: line["values"].get(Q.slug) for line in figures["indicators"]}
+    assert {row[0]: row[column] for row in body} == {code: "" if v is None else str(v) for code, v in shown.items()}
+    if audience == "published":
+        assert figures["suppressed"]["primary"] > 0

@@ -1,0 +1,1 @@
+"""One search box over the plan, the updates' commentary and mitigation, and the indicators."""
