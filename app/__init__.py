@@ -73,6 +73,7 @@ def create_app(config: type | dict | None = None) -> Flask:
 def _register_models() -> None:
     # Import every model module so metadata (and Alembic autogenerate) sees all tables.
     import app.actions.models  # noqa: F401
+    import app.api.models  # noqa: F401
     import app.audit.models  # noqa: F401
     import app.auth.models  # noqa: F401
     import app.cycle.models  # noqa: F401
@@ -96,9 +97,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.reports.routes import bp as reports_bp
     from app.search.routes import bp as search_bp
 
+    from app.api.account import bp as api_tokens_bp
+    from app.api.routes import init_api
+
     for bp in (main_bp, auth_bp, actions_bp, admin_bp, audit_bp, kpis_bp, cycle_bp, reports_bp, refresh_bp,
-               search_bp, public_bp):
+               search_bp, public_bp, api_tokens_bp):
         app.register_blueprint(bp)
+    init_api(app)  # the read API (/api/v1) and its OpenAPI document
 
 
 def _register_request_hooks(app: Flask) -> None:
