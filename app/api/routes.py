@@ -85,7 +85,6 @@ def api_error(exc: service.ApiError):
     return problem(exc.status, exc.detail)
 
 
-@blp.errorhandler(HTTPException)
 def http_error(exc: HTTPException):
     # webargs refuses a bad parameter with 422 and the messages in exc.data: a 400 for the caller.
     messages = getattr(exc, "data", {}).get("messages") if hasattr(exc, "data") else None
@@ -94,6 +93,13 @@ def http_error(exc: HTTPException):
         detail = "; ".join(f"{name}: {' '.join(map(str, errors))}" for name, errors in fields.items())
         return problem(400, detail)
     return problem(exc.code or 500, exc.description or "")
+
+
+# By code as well as by class: Flask tries the app's handlers for a status code (app.error_pages, HTML)
+# before a blueprint's handler for the HTTPException class.
+blp.register_error_handler(HTTPException, http_error)
+for _code in (400, 401, 403, 404, 405, 413, 414, 422, 500):
+    blp.register_error_handler(_code, http_error)
 
 
 def _paged(items: list, page: int, per_page: int, **extra) -> dict:

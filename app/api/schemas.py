@@ -90,10 +90,8 @@ class ActionPage(Paged):
     items = fields.List(fields.Nested(Action), required=True)
 
 
-# A figure is a number, a suppression mark ("<5", "[c]") or null when nothing was reported.
-Figure = fields.Raw(required=True, allow_none=True,
-                    metadata={"type": ["number", "string", "null"], "description": "a number, a suppression "
-                              "mark such as \"<5\" or \"[c]\", or null"})
+# A figure is a number, a suppression mark ("<5", "[c]") or null when nothing was reported: apispec
+# adds the "null" for allow_none itself.
 
 
 class Indicator(ma.Schema):
@@ -103,11 +101,11 @@ class Indicator(ma.Schema):
     polarity = fields.String(required=True)
     headline = fields.Boolean(required=True)
     values = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True,
-                         metadata={"type": ["number", "string", "null"]}),
+                         metadata={"type": ["number", "string"]}),
                          required=True, metadata={"description": "by quarter slug"})
-    year_to_date = fields.Raw(required=True, allow_none=True, metadata={"type": ["number", "string", "null"]})
+    year_to_date = fields.Raw(required=True, allow_none=True, metadata={"type": ["number", "string"]})
     year_to_date_note = fields.String(required=True)
-    target = fields.Raw(required=True, allow_none=True, metadata={"type": ["number", "string", "null"]})
+    target = fields.Raw(required=True, allow_none=True, metadata={"type": ["number", "string"]})
     rag = fields.String(required=True, metadata={"description": "rating, as text"})
     short_term = fields.String(required=True, metadata={"description": "direction since last quarter"})
     long_term = fields.String(required=True, metadata={"description": "direction since a year ago"})
