@@ -37,6 +37,11 @@ def test_an_analyst_creates_a_token_and_reads_the_indicators(browser, live_serve
     expect(page.get_by_role("cell", name="Power BI", exact=True)).to_be_visible()
     check_axe(page)
 
+    # the page links to the API's docs, served by the app itself (no CDN script under the app's CSP)
+    page.get_by_role("link", name="read API").click()
+    expect(page.get_by_role("heading", name="GET /api/v1/indicators")).to_be_visible()
+    check_axe(page)
+
     # Power BI sends no cookie: a fresh request context with only the header
     api = browser.new_context().request
     response = api.get(f"{live_server}/api/v1/indicators?quarter={Q.slug}&per_page=200",
