@@ -73,6 +73,7 @@ def create_app(config: type | dict | None = None) -> Flask:
 def _register_models() -> None:
     # Import every model module so metadata (and Alembic autogenerate) sees all tables.
     import app.actions.models  # noqa: F401
+    import app.api.models  # noqa: F401
     import app.audit.models  # noqa: F401
     import app.auth.models  # noqa: F401
     import app.cache  # noqa: F401 - the data version, its session events and the cache table (issue 11)
@@ -89,6 +90,8 @@ def _register_blueprints(app: Flask) -> None:
     # Imported here, as the factory pattern does: a view module may import `app.*` freely.
     from app.actions.routes import bp as actions_bp
     from app.admin.routes import bp as admin_bp
+    from app.api.account import bp as api_tokens_bp
+    from app.api.routes import init_api
     from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
     from app.comparators.routes import bp as comparators_bp
@@ -102,8 +105,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.search.routes import bp as search_bp
 
     for bp in (main_bp, auth_bp, actions_bp, admin_bp, audit_bp, kpis_bp, cycle_bp, reports_bp, refresh_bp,
-               returns_io_bp, search_bp, public_bp, comparators_bp):
+               returns_io_bp, search_bp, public_bp, comparators_bp, api_tokens_bp):
         app.register_blueprint(bp)
+    init_api(app)  # the read API (/api/v1) and its OpenAPI document
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -87,7 +87,8 @@ def audit_export(actor, quarter: Quarter, audience: str, output: str) -> None:
     """Record a partnership export (true values leaving the app) in the audit trail, in this transaction."""
     if audience != PARTNERSHIP:
         return
-    what = {"pack": "pack", "json": "indicator figures (JSON)", "csv": "indicator figures (CSV)"}.get(output, output)
+    what = {"pack": "pack", "json": "indicator figures (JSON)", "csv": "indicator figures (CSV)",
+            "api": "indicator figures (API)"}.get(output, output)
     record(actor, "export", f"report_{output}", None,
            f"Exported the partnership (unsuppressed) {what} for {quarter.label}",
            None, {"quarter": quarter.slug, "audience": audience})

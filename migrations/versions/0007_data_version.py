@@ -1,7 +1,7 @@
 """A data version every write bumps, and the cache of content built at a version
 
 Revision ID: 0007_data_version
-Revises: 0006_quarter_indexes
+Revises: 0007_cycle_notices
 Create Date: 2026-12-03 10:20:00
 
 The dashboard's results, the report's charts and page are built once per data version and kept in
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_data_version"
-down_revision = "0006_quarter_indexes"
+down_revision = "0007_cycle_notices"
 branch_labels = None
 depends_on = None
 

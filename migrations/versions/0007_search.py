@@ -1,7 +1,7 @@
 """Full-text search over actions, update commentary and mitigation, and indicators
 
 Revision ID: 0007_search
-Revises: 0006_quarter_indexes
+Revises: 0007_data_version
 Create Date: 2026-12-03 10:30:00
 
 Search uses each database's own full-text engine, never a scan in Python (issue 12):
@@ -22,7 +22,7 @@ tests/integration/test_search.py fails if a trigger is missing at head.
 from alembic import op
 
 revision = "0007_search"
-down_revision = "0006_quarter_indexes"
+down_revision = "0007_data_version"
 branch_labels = None
 depends_on = None
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.actions import service as actions_service
 from app.actions.models import Action
 from app.actions.rollup import Status
+from app.api import tokens
 from app.extensions import db
 from app.kpis.models import Indicator
 from app.strategy.quarters import Quarter
@@ -81,18 +82,20 @@ def world(make_user, agency_named) -> dict:
                                       mitigation="", sub_statuses={}, submit=True)
     indicator = db.session.scalar(select(Indicator).where(Indicator.owner_agency_id == csp.id,
                                                           Indicator.frequency == "quarterly").limit(1))
+    api_token, _ = tokens.create(coordinator, "Route table")  # revoked by the coordinator's own client
     db.session.commit()
     target = make_user("viewer", agency_named("Victim Support"))  # the account the admin routes change
     return {"coordinator": coordinator, "admin": make_user("admin", csp), "viewer": make_user("viewer", csp),
             "args": {"action_id": a1.id, "agency_id": csp.id, "quarter_slug": Q.slug, "kind": "update",
                      "item_id": upd.id, "code": indicator.code, "fy": "2019-20", "user_id": target.id,
-                     "purpose": "reset", "token": "not-a-real-token"}}
+                     "purpose": "reset", "token": "not-a-real-token",
+                     "token_id": api_token.id}}
 
 
 # POST-only routes take their form from the page that shows it.
 FORM_PAGES = {"cycle.set_dates": "/cycle/{quarter_slug}", "cycle.lock": "/cycle/{quarter_slug}",
               "cycle.reopen": "/cycle/{quarter_slug}", "admin.reset_password": "/admin/users/{user_id}",
-              "auth.logout": "/sign-out",
+              "auth.logout": "/sign-out", "api_tokens.revoke": "/account/api-tokens",
               # The tracker's ticked returns, confirmed: the confirmation page carries the form.
               "cycle.accept_selected": "/cycle/{quarter_slug}/accept?item=update-{item_id}",
               # The confirm forms are on the preview an upload shows; without one, only the token is missing.

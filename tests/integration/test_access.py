@@ -5,7 +5,10 @@ import pytest
 PUBLIC = {"auth.login", "auth.second_factor", "auth.enrol_on_sign_in", "auth.forgot_password", "auth.set_password",
           "main.home", "main.accessibility", "main.health", "static",
           # the public progress page (issue 13): it shows only published, locked quarters (test_public.py)
-          "public.index", "public.quarter_page", "public.actions_csv", "public.indicators_csv"}
+          "public.index", "public.quarter_page", "public.actions_csv", "public.indicators_csv",
+          # the read API (issue 13): anonymous callers get only published, locked quarters; each view checks
+          # a bearer token itself for more (test_api.py), and its document and docs page describe it
+          "api.quarters", "api.strategy", "api.actions", "api.indicators", "api_docs.openapi", "api_docs.docs_page"}
 
 
 def test_every_route_declares_an_access_rule(app):
