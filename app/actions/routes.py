@@ -11,6 +11,7 @@ from app.actions.models import Action
 from app.audit import paging
 from app.auth import service as auth_service
 from app.auth.models import Agency
+from app.csv_export import csv_response
 from app.cycle import notices as cycle_notices
 from app.kpis import service as kpi_service
 from app.permissions import (
@@ -166,6 +167,18 @@ def dashboard():
     main_html = Markup(built["html"])  # noqa: S704
     return render_page_or_fragment("actions/dashboard.html", "actions/_dashboard_cached.html",
                                    main_html=main_html, quarter=quarter, missing_values=missing_values)
+
+
+@bp.route("/dashboard.csv")
+@signed_in
+def dashboard_csv():
+    quarter_slug = request.args.get("quarter")
+    quarter = quarter_or_404(quarter_slug) if quarter_slug else calendar.current_quarter()
+    form = DashboardFilterForm(request.args)
+    form.offer(service.objectives(), [a for a in auth_service.agencies() if a.active])
+    board = service.dashboard(quarter, **form.chosen())  # every matching row, not one page
+    header, rows = service.dashboard_table(board)
+    return csv_response(f"rag-dashboard-{quarter.slug}.csv", header, rows)
 
 
 def _dashboard_main(quarter: Quarter, page: int, as_fragment: bool) -> dict:

@@ -450,3 +450,15 @@ def dashboard(quarter: Quarter, *, objective: str | None = None, agency_id: int 
     ]
     return Dashboard(quarter, rows, count_by_status(r.status for r in standings), counts_by_objective,
                      movement_counts, total=total)
+
+
+def dashboard_table(board: Dashboard) -> tuple[list[str], list[list]]:
+    """The dashboard's rows as a CSV's header and rows: what the page lists, in words (statuses are the
+    partnership's, from submitted updates only, as on the page)."""
+    header = ["Objective", "Action", "Title", "Lead agencies", f"Status {board.quarter.label}", "Previous quarter",
+              "Movement", "Overdue", "Waiting on"]
+    rows = [[row.action.objective.code, row.action.code, row.action.title,
+             "; ".join(a.name for a in row.action.lead_agencies), row.status.label, row.previous_status.label,
+             row.movement.label, "Yes" if row.overdue else "No", "; ".join(a.name for a in row.waiting_on)]
+            for row in board.rows]
+    return header, rows

@@ -8,6 +8,7 @@ from flask_login import current_user
 from app.actions import service as actions_service
 from app.actions.models import Action, Update
 from app.audit import paging
+from app.csv_export import csv_response
 from app.cycle import notices, service
 from app.cycle.forms import BulkAcceptForm, LockForm, PeriodDatesForm, ReopenForm, ReviewForm
 from app.errors import ConflictError
@@ -45,6 +46,17 @@ CHANGED_SINCE = "Someone else changed this quarter while you were looking at it.
 def periods():
     rows = [(p, service.status_of(p)) for p in calendar.periods()]
     return render_template("cycle/periods.html", rows=rows)
+
+
+@bp.route("/<quarter_slug>/returns.csv")
+@roles(*STAFF)
+def returns_csv(quarter_slug: str):
+    quarter = quarter_or_404(quarter_slug)
+    show = request.args.get("show", "all")
+    show = show if show in service.SHOW else "all"
+    lines = service.all_returns(quarter, show=show, agency_id=positive_int(request.args.get("agency")))
+    rows = ([line.agency.name, line.kind_label, line.code, line.title, line.state_label] for line in lines)
+    return csv_response(f"returns-{quarter.slug}-{show}.csv", ["Agency", "Return", "Code", "Title", "State"], rows)
 
 
 def _returns_listing(quarter: Quarter) -> dict:
