@@ -29,6 +29,7 @@ from app.extensions import db
 from app.kpis import service as kpis_service
 from app.kpis.forms import ValueForm
 from app.kpis.models import Indicator, IndicatorValue
+from app.kpis.scoring import compute_rate
 from app.returns_io import template as layout
 from app.returns_io.upload_file import Cell, FileRefused, Row, column_letter, read_csv, read_xlsx
 from app.strategy import service as calendar
@@ -498,8 +499,6 @@ def _judge_values(actor: User, agency: Agency, quarter: Quarter | None, entries:
         seen[f"{code}|{row_quarter.slug}"] = existing.version if existing else 0
         new_value = form.parsed_value
         if form.parsed_numerator is not None:
-            from app.kpis.scoring import compute_rate
-
             new_value = compute_rate(form.parsed_numerator, form.parsed_denominator, indicator.unit)
         old = _value_snapshot(existing)
         new = {"value": new_value, "numerator": form.parsed_numerator, "denominator": form.parsed_denominator,

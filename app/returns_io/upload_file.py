@@ -10,6 +10,8 @@ import io
 import zipfile
 from dataclasses import dataclass
 
+from openpyxl import load_workbook
+
 SIZE_LIMIT = 5 * 1024 * 1024  # bytes: a return workbook is tens of kilobytes; a year's extract well under 1 MB
 UNPACKED_LIMIT = 50 * 1024 * 1024  # bytes: the parts of an xlsx once unzipped (a zip bomb is far beyond)
 PART_LIMIT = 200  # parts in the zip: a workbook of three sheets has about 15
@@ -98,7 +100,6 @@ def read_xlsx(data: bytes, filename: str) -> dict[str, list[Row]]:
     Any error of the parser on a file that passed the checks is a FileRefused: the file is damaged.
     """
     check_xlsx(data, filename)
-    from openpyxl import load_workbook  # noqa: PLC0415 - heavy; only uploads need it
 
     sheets: dict[str, list[Row]] = {}
     try:

@@ -20,12 +20,16 @@ from tests.helpers import action
 Q = Quarter(2019, 1)
 
 
+# The page cache (app/cache.py) is filled by reading: it holds copies of what pages show, not data.
+NOT_DATA = {"cache_entry"}
+
+
 def snapshot() -> dict[str, list[str]]:
-    """Every committed row of every table, read on a connection of its own."""
+    """Every committed row of every data table, read on a connection of its own."""
     with db.engine.connect() as conn:
         return {
             table.name: sorted(repr(tuple(row)) for row in conn.execute(table.select()))
-            for table in db.metadata.sorted_tables
+            for table in db.metadata.sorted_tables if table.name not in NOT_DATA
         }
 
 
