@@ -241,3 +241,10 @@ def test_only_the_coordinator_publishes(demo, login, coordinator, role):
     lock(coordinator, Q)
     other = login(role)
     assert other.get(f"/public/{Q.slug}/publication").status_code == 403
+
+
+def test_the_locked_quarters_page_links_to_its_publication(demo, login, coordinator):
+    staff = login(user=coordinator)
+    assert f"/public/{Q.slug}/publication" not in staff.get(f"/cycle/{Q.slug}").get_data(as_text=True)
+    lock(coordinator, Q)
+    assert f"/public/{Q.slug}/publication" in staff.get(f"/cycle/{Q.slug}").get_data(as_text=True)
