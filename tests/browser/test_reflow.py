@@ -31,7 +31,10 @@ SIZES = {
 # Not pages: images, JSON and downloads; a password link needs a real one-time token (its form is
 # crawled through the sign-in pages' own layout).
 SKIP = {"static", "main.health", "kpis.chart", "reports.chart", "reports.indicators_json", "reports.pack",
-        "audit.download", "auth.set_password", "returns_io.download_workbook"}
+        "audit.download", "auth.set_password", "returns_io.download_workbook",
+        # CSV downloads and the read API's JSON (its docs page is a page, and is crawled)
+        "actions.dashboard_csv", "cycle.returns_csv", "reports.indicators_csv", "public.actions_csv",
+        "public.indicators_csv", "api.actions", "api.indicators", "api.quarters", "api.strategy", "api_docs.openapi"}
 
 # Returns what makes a page wider than the viewport, and any scroll container that is not a named,
 # focusable region. Visually hidden text counts: it is what escaped .app-table-wrap before (issue 15).
