@@ -48,6 +48,8 @@ def test_a_whole_quarter(page, live_server, make_user, agency_named_live):
     expect(page.get_by_role("heading", name="Quarterly cycle")).to_be_visible()
     check_axe(page)
     page.get_by_role("link", name="2019/20 Q2").click()
+    # axe must read the quarter's page, not the moment between two pages (CI once caught it there)
+    expect(page.get_by_role("heading", name="2019/20 Q2 returns and sign-off", level=1)).to_be_visible()
     check_axe(page)
     deadline = page.get_by_role("group", name="Deadline")
     deadline.get_by_label("Day").fill("31")
