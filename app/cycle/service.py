@@ -111,17 +111,14 @@ class Item:
 
 
 @dataclass
-class AgencyRow:
+class ReturnCounts:
+    """One lead agency's returns due and submitted for a quarter, and what follows from them."""
+
     agency: Agency
     actions_due: int = 0
     actions_submitted: int = 0
     indicators_due: int = 0
     indicators_submitted: int = 0
-    items: list[Item] = field(default_factory=list)
-
-    @property
-    def outstanding(self) -> list[Item]:
-        return [i for i in self.items if i.outstanding]
 
     @property
     def due(self) -> int:
@@ -134,6 +131,17 @@ class AgencyRow:
     @property
     def completion(self) -> int | None:
         return rules.completion(self.submitted, self.due)
+
+
+@dataclass
+class AgencyRow(ReturnCounts):
+    """The counts with every item loaded (the lock, reminders, the report)."""
+
+    items: list[Item] = field(default_factory=list)
+
+    @property
+    def outstanding(self) -> list[Item]:
+        return [i for i in self.items if i.outstanding]
 
 
 @dataclass
@@ -304,31 +312,14 @@ def _due_returns(quarter: Quarter):
 
 
 @dataclass
-class AgencyCounts:
+class AgencyCounts(ReturnCounts):
     """One lead agency's returns for the quarter, counted in SQL."""
 
-    agency: Agency
-    actions_due: int = 0
-    actions_submitted: int = 0
-    indicators_due: int = 0
-    indicators_submitted: int = 0
     waiting: int = 0  # submitted, not yet reviewed
-
-    @property
-    def due(self) -> int:
-        return self.actions_due + self.indicators_due
-
-    @property
-    def submitted(self) -> int:
-        return self.actions_submitted + self.indicators_submitted
 
     @property
     def outstanding(self) -> int:
         return self.due - self.submitted
-
-    @property
-    def completion(self) -> int | None:
-        return rules.completion(self.submitted, self.due)
 
 
 @dataclass
