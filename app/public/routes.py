@@ -49,6 +49,14 @@ def _state(found) -> str:
     return "published" if found and found.published else "not published"
 
 
+def _public_page(quarter_slug: str) -> service.PublicPage:
+    """The quarter's public page (one look at which quarters are public), or the same 404 as below."""
+    data = service.page(quarter_or_404(quarter_slug))
+    if data is None:
+        abort(404)
+    return data
+
+
 def _public_quarter(quarter_slug: str) -> Quarter:
     """The quarter, if the public may see it; the same 404 otherwise, so nothing about it leaks."""
     quarter = quarter_or_404(quarter_slug)
@@ -69,14 +77,14 @@ def index():
 @bp.route("/<quarter_slug>")
 @public
 def quarter_page(quarter_slug: str):
-    data = service.page(_public_quarter(quarter_slug))
+    data = _public_page(quarter_slug)
     return _cacheable(make_response(render_template("public/quarter.html", data=data, report=data.report)))
 
 
 @bp.route("/<quarter_slug>/actions.csv")
 @public
 def actions_csv(quarter_slug: str):
-    header, rows = service.action_rows(service.page(_public_quarter(quarter_slug)))
+    header, rows = service.action_rows(_public_page(quarter_slug))
     return csv_response(f"havering-vawg-actions-{quarter_slug}.csv", header, rows)
 
 
