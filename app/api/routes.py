@@ -1,15 +1,18 @@
 """The read API's views (/api/v1): thin; app.api.service gathers everything.
 
 Authentication is a bearer token (`Authorization: Bearer <token>`) checked on each request: no
-session is made and no cookie set, and as every route is a GET there is no CSRF to check. Without a
-token a caller is anonymous and gets only published, locked quarters. Each view is `@public` because
-it checks the token itself. Errors are application/problem+json (RFC 9457); responses carry an ETag.
+session is made and no cookie set. A browser already signed in to the app is that user too (its
+session cookie), so the report's old `indicators.json` link can send a signed-in reader here. As every
+route is a GET there is no CSRF to check, and no CORS header lets another site read a signed-in answer.
+Without either a caller is anonymous and gets only published, locked quarters. Each view is `@public`
+because it checks the caller itself. Errors are application/problem+json (RFC 9457); responses carry an ETag.
 """
 
 from math import ceil
 
 from flask import Blueprint as FlaskBlueprint
 from flask import current_app, g, jsonify, render_template, request, url_for
+from flask_login import current_user
 from flask_smorest import Api, Blueprint
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
@@ -59,6 +62,9 @@ def authenticate():
     g.api_user = None
     header = request.headers.get("Authorization")
     if header is None:
+        # The app's own session (checked by auth.enforce_session: live, not idle, second factor done).
+        if current_user.is_authenticated:
+            g.api_user = current_user._get_current_object()
         return None
     scheme, _, token = header.partition(" ")
     user = tokens.user_for(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
@@ -70,7 +76,7 @@ def authenticate():
 
 @blp.after_request
 def conditional(response):
-    response.headers.add("Vary", "Authorization")
+    response.headers.add("Vary", "Authorization, Cookie")
     if response.status_code == 200 and response.mimetype == "application/json":
         if g.get("api_user") is None and not request.cookies:
             g.public_cache = True  # anonymous: published figures only, the same for everyone

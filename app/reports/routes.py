@@ -3,12 +3,13 @@
 import hashlib
 import io
 
-from flask import Blueprint, abort, g, jsonify, make_response, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, g, make_response, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
 from app import cache
+from app.api.schemas import MAX_PER_PAGE
 from app.csv_export import csv_response
 from app.extensions import db
 from app.kpis.routes import CHART_CSP
@@ -78,12 +79,13 @@ def pack(quarter_slug: str):
 @bp.route("/<quarter_slug>/indicators.json")
 @signed_in
 def indicators_json(quarter_slug: str):
+    """The report's old figures endpoint, now part of the read API: a permanent redirect (308 keeps
+    the method) to /api/v1/indicators for the same quarter and audience, all on one page. The API
+    reads the signed-in session, so the reader gets what the page shows them, and it checks the
+    audience and audits a partnership export there."""
     quarter = quarter_or_404(quarter_slug)
-    audience = _audience(service.PUBLISHED, "json")
-    body = frozen.figures(quarter, audience)
-    service.audit_export(current_user, quarter, audience, "json")
-    db.session.commit()  # the partnership export's audit event
-    return jsonify(body)
+    return redirect(url_for("api.indicators", quarter=quarter.slug, audience=request.args.getlist("audience"),
+                            per_page=MAX_PER_PAGE), 308)
 
 
 @bp.route("/<quarter_slug>/indicators.csv")

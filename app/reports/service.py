@@ -222,6 +222,17 @@ class Report:
         return " ".join([head, *parts])
 
     @property
+    def comparison_lines(self) -> list[tuple[IndicatorLine, comparators_service.Comparison]]:
+        """Each indicator's comparisons with other boroughs, as (line, comparison), in the report's order."""
+        return [(line, c) for line in self.indicators for c in self.comparisons.get(line.indicator.code, [])]
+
+    def hides_comparator_figures(self, line: IndicatorLine) -> bool:
+        """Whether a comparison's average and Havering figure are left out: in a published output, for a
+        count (a count of people is disclosure-controlled). A borough's published rate is already public,
+        and the rank and quartile reveal no count, so they always show."""
+        return self.published and line.indicator.unit == "count"
+
+    @property
     def disclosure_statement(self) -> str:
         return statement(self.threshold)
 
@@ -487,7 +498,24 @@ def pack_data(quarter: Quarter, audience: str = PUBLISHED, data: Report | None =
         indicators=indicators,
         returns=returns,
         year_end=data.year_end,
+        comparisons=tuple(_comparison_row(data, line, c) for line, c in data.comparison_lines),
     )
+
+
+def _comparison_row(data: Report, line: IndicatorLine,
+                    comparison: comparators_service.Comparison) -> workbook.ComparisonRow:
+    where = comparison.position
+    if where.average is None:
+        note, average, havering = "Not published by the source", None, None
+    elif data.hides_comparator_figures(line):
+        note, average, havering = "Not shown (counts of people)", None, None
+    else:
+        note, average, havering = "", round(where.average, 1), where.value
+    return workbook.ComparisonRow(
+        code=line.indicator.code, indicator=line.indicator.name,
+        compared=f"{comparison.measure}, {comparison.group}, {comparison.period}",
+        position=where.wording, quartile=where.quartile_wording, average=average, havering=havering,
+        figures_note=note, source=comparison.cited)
 
 
 def _ytd_value(line: IndicatorLine) -> int | float | str | None:

@@ -150,6 +150,38 @@ def test_a_token_makes_no_session(demo, client, make_user):  # noqa: F811
     assert client.get("/dashboard").status_code == 302  # still not signed in
 
 
+def test_a_signed_in_browser_reads_the_api_as_its_user(demo, login, client):  # noqa: F811
+    """The app's own session counts as its user (no token needed in the browser); anonymous does not."""
+    viewer = login("viewer")
+    body = call(viewer, f"/api/v1/indicators?quarter={Q.slug}&per_page=200").get_json()  # unpublished
+    assert [i["values"] for i in body["items"]] == [i["values"] for i in frozen.figures(Q, PUBLISHED)["indicators"]]
+    assert call(viewer, f"/api/v1/indicators?quarter={Q.slug}&audience=partnership").status_code == 403
+    assert call(client, f"/api/v1/indicators?quarter={Q.slug}").status_code == 404  # the same, anonymous
+    response = call(viewer, "/api/v1/quarters")
+    assert response.headers["Cache-Control"] == "no-store" and "Cookie" in response.headers["Vary"]
+
+
+@pytest.mark.parametrize(("query", "target"), [
+    ("", "audience"),  # no audience: the API's default (published)
+    ("?audience=published", "audience=published"),
+    ("?audience=partnership", "audience=partnership"),
+])
+def test_the_reports_indicators_json_is_now_the_api(demo, login, query, target):  # noqa: F811
+    """The report's one-off figures endpoint redirects (308) to /api/v1/indicators, same quarter and audience."""
+    client = login("coordinator")
+    response = client.get(f"/reports/{Q.slug}/indicators.json{query}")
+    assert response.status_code == 308
+    location = response.headers["Location"]
+    assert location.startswith("/api/v1/indicators?") and f"quarter={Q.slug}" in location
+    assert "per_page=200" in location and (target in location) == bool(query)
+    before = audit_count()
+    followed = client.get(f"/reports/{Q.slug}/indicators.json{query}", follow_redirects=True)
+    direct = call(client, location)
+    assert followed.get_json() == direct.get_json() and followed.get_json()["items"]
+    # A partnership export is audited by the API, once per call (two calls here).
+    assert audit_count() == before + (2 if "partnership" in query else 0)
+
+
 @pytest.mark.parametrize("header", ["Bearer hvt_unknown", "Bearer ", "Basic dXNlcjpwYXNz", "hvt_no_scheme"])
 def test_an_unknown_or_malformed_token_is_refused(client, header):
     response = call(client, "/api/v1/quarters", Authorization=header)

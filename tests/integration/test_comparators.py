@@ -160,3 +160,29 @@ def test_the_report_and_the_public_page_show_the_comparisons(login, make_user):
     db.session.commit()
     public = client.application.test_client().get(f"/public/{quarter.slug}").get_data(as_text=True)
     assert "16th best of 32" in public and "Not shown (counts of people)" in public and "Havering 3)" not in public
+
+
+@pytest.mark.parametrize(("audience", "figures_shown"), [("partnership", True), ("published", False)])
+def test_the_pack_has_a_comparisons_sheet_that_hides_counts_when_published(login, audience, figures_shown):
+    import openpyxl
+
+    from app.strategy.quarters import Quarter
+
+    client = login("coordinator")
+    _confirm(client, _rows(*[f"DV01,London boroughs,{area},2018/19,{value},,,Met figures,2019-07-31"
+                             for area, value in [("Havering", 3), ("Bexley", 40), ("Bromley", 50)]]))
+    content = client.get(f"/reports/{Quarter(2019, 1).slug}/pack.xlsx?audience={audience}").data
+    sheet = openpyxl.load_workbook(io.BytesIO(content))["Comparisons"]
+    header = [cell.value for cell in sheet[4]]
+    assert header == ["Code", "Indicator", "Compared", "Havering's position", "Quartile", "Group average",
+                      "Havering", "Figures", "Source"]
+    rows = [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=5, values_only=True) if row[0]]
+    imported = next(r for r in rows if r["Code"] == "DV01" and r["Havering's position"] == "1st lowest of 3")
+    if figures_shown:
+        assert (imported["Group average"], imported["Havering"], imported["Figures"]) == (31.0, 3, None)
+    else:
+        assert (imported["Group average"], imported["Havering"]) == (None, None)
+        assert imported["Figures"] == "Not shown (counts of people)"
+    # The JSNA's stated ranks are seeded and cited, with no figures to show in either audience.
+    stated = next(r for r in rows if r["Havering's position"] == "16th best of 32")
+    assert stated["Figures"] == "Not published by the source" and "JSNA" in stated["Source"]

@@ -40,7 +40,7 @@ def outputs(client, quarter: Quarter) -> dict[str, bytes]:
         base = f"/reports/{quarter.slug}"
         for name, url in {"page": base, "pack": f"{base}/pack.xlsx", "json": f"{base}/indicators.json",
                           "chart": f"{base}/charts/DV01.svg"}.items():
-            response = client.get(f"{url}?audience={audience}")
+            response = client.get(f"{url}?audience={audience}", follow_redirects=True)
             assert response.status_code == 200, (url, audience, response.status_code)
             # The page around the report carries a fresh CSRF token and nonce: compare the report itself.
             got[f"{name} {audience}"] = page_body(response.data).encode() if name == "page" else response.data

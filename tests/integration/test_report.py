@@ -95,8 +95,9 @@ def test_published_preview_suppresses_a_small_value_the_partnership_sees(demo, l
     assert _cell(published, "DV03", "value") == "<5"
     assert "Counts of 1 to 4 are shown as <5" in published
     assert "OFFICIAL-SENSITIVE" not in published
-    json = client.get(f"/reports/{Q4_2018.slug}/indicators.json?audience=published").get_json()
-    dv03 = next(i for i in json["indicators"] if i["code"] == "DV03")
+    json = client.get(f"/reports/{Q4_2018.slug}/indicators.json?audience=published",
+                      follow_redirects=True).get_json()
+    dv03 = next(i for i in json["items"] if i["code"] == "DV03")
     assert dv03["values"][Q4_2018.slug] == "<5"
 
 

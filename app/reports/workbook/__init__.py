@@ -17,6 +17,7 @@ import pandas as pd
 
 from app.reports.workbook.actions import _write_actions, _write_exceptions
 from app.reports.workbook.charts import _write_indicator_charts, axis_bounds
+from app.reports.workbook.comparisons import _write_comparisons
 from app.reports.workbook.cover import _write_cover
 from app.reports.workbook.indicators import _by_quarter, _quarter_columns, _write_indicators
 from app.reports.workbook.layout import (
@@ -37,6 +38,7 @@ from app.reports.workbook.shapes import (
     STATUS_LABELS,
     YEAR_END_SHEET,
     ActionRow,
+    ComparisonRow,
     IndicatorRow,
     OutturnRow,
     PackData,
@@ -55,6 +57,7 @@ __all__ = [
     "STATUS_LABELS",
     "YEAR_END_SHEET",
     "ActionRow",
+    "ComparisonRow",
     "IndicatorRow",
     "OutturnRow",
     "PackData",
@@ -111,6 +114,7 @@ def build_pack(data: PackData) -> bytes:
         _write_exceptions(writer, data, formats)
         chart_rows = _write_indicator_charts(writer, data, formats, quarters)
         _write_indicators(writer, data, formats, quarters, chart_rows)
+        _write_comparisons(writer, data, formats)
         _write_returns(writer, data, formats)
         if data.year_end is not None:
             _write_year_end(writer, data, data.year_end, formats)

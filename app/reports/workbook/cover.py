@@ -42,6 +42,7 @@ _SHEET_PURPOSES = {
     "Exceptions": "Red and amber actions (red first) with commentary and mitigation.",
     "Indicators": "Indicator values by quarter against target, RAG rating and direction of travel.",
     "Indicator charts": "One chart per indicator: value against target, with the figures charted.",
+    "Comparisons": "Havering's rank and quartile among other boroughs, with the group average where known.",
     "Returns": "Who has submitted this quarter, lowest completion first.",
     YEAR_END_SHEET: "Outturns against targets, actions completed and carried forward, RAG by quarter.",
 }

@@ -19,7 +19,8 @@ RAG_LABELS = tuple(rag.label for rag in Rag)
 MOVEMENT_LABELS = tuple(movement.label for movement in Movement)
 
 
-SHEET_NAMES = ("Cover", "Summary", "Action plan", "Exceptions", "Indicators", "Indicator charts", "Returns")
+SHEET_NAMES = ("Cover", "Summary", "Action plan", "Exceptions", "Indicators", "Indicator charts", "Comparisons",
+               "Returns")
 
 
 YEAR_END_SHEET = "Year-end summary"
@@ -97,6 +98,25 @@ class ReturnRow:
 
 
 @dataclass(frozen=True)
+class ComparisonRow:
+    """Where Havering stands among other boroughs for one indicator, group, measure and period.
+
+    `average` and `havering` are None when the source gives no figures (a stated rank) or when the
+    audience may not see them (a published count of people): `figures_note` then says which.
+    """
+
+    code: str
+    indicator: str
+    compared: str  # "<measure>, <group>, <period>"
+    position: str  # "8th best of 32"
+    quartile: str
+    average: float | None
+    havering: float | None
+    figures_note: str
+    source: str
+
+
+@dataclass(frozen=True)
 class OutturnRow:
     """One indicator's year-end outturn against its target; `basis` says how the quarters made it."""
 
@@ -143,6 +163,7 @@ class PackData:
     indicators: tuple[IndicatorRow, ...]
     returns: tuple[ReturnRow, ...]
     year_end: YearEnd | None = None
+    comparisons: tuple[ComparisonRow, ...] = ()
 
 
 def format_generated_at(moment: datetime) -> str:
