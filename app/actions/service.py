@@ -6,14 +6,23 @@ them commits once, so one request is one transaction.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cmp_to_key
+from itertools import chain, repeat
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, subqueryload
 
 from app.actions.models import Action, ActionLead, Objective, SubActionStatus, Update
-from app.actions.rollup import MITIGATION_NEEDED, Movement, Status, count_by_status, movement, partnership_status
+from app.actions.rollup import (
+    MITIGATION_NEEDED,
+    Movement,
+    Status,
+    count_by_status,
+    movement,
+    partnership_status,
+)
 from app.actions.timescale import is_overdue
 from app.audit.service import changed_fields, record
 from app.auth.models import Agency, User
@@ -320,18 +329,17 @@ _BY_SEVERITY = sorted(
 _SEVERITY_SQL = case({s.value: rank for rank, s in enumerate(_BY_SEVERITY)}, value=Update.status)
 
 
-def _partnership_statuses(quarter: Quarter) -> dict[int, Status]:
-    """Each action's partnership status for `quarter` (the worst submitted), rolled up in SQL by GROUP BY.
+def _ranked(quarter: Quarter):
+    """Each action's partnership status for `quarter` as its severity rank (the worst submitted), rolled up
+    in SQL by GROUP BY, as a subquery. Actions nothing was submitted on are absent: No update."""
+    return (select(Update.action_id.label("action_id"), func.max(_SEVERITY_SQL).label("rank"))
+            .where(Update.year == quarter.year, Update.quarter == quarter.number,
+                   Update.state.in_(("submitted", "accepted")), Update.status.is_not(None))
+            .group_by(Update.action_id).subquery())
 
-    Actions nothing was submitted on are absent: their status is No update.
-    """
-    rows = db.session.execute(
-        select(Update.action_id, func.max(_SEVERITY_SQL)).where(
-            Update.year == quarter.year, Update.quarter == quarter.number,
-            Update.state.in_(("submitted", "accepted")), Update.status.is_not(None))
-        .group_by(Update.action_id)
-    )
-    return {action_id: _BY_SEVERITY[rank] for action_id, rank in rows}
+
+def _status(rank: int | None) -> Status:
+    return Status.NO_UPDATE if rank is None else _BY_SEVERITY[rank]
 
 
 def partnership_rows(quarter: Quarter) -> list[DashboardRow]:
@@ -358,42 +366,80 @@ def partnership_rows(quarter: Quarter) -> list[DashboardRow]:
     return rows
 
 
-@dataclass
-class _Standing:
-    """One action in force as plain columns with its roll-up: what the counts and filters need."""
+@dataclass(frozen=True)
+class _Group:
+    """Actions in force alike in objective, both statuses and due date, judged once by the pure rules."""
 
-    id: int
     objective_id: int
+    rank: int | None  # this quarter's status as a severity rank; None for No update
+    due_date: date | None
     status: Status
     previous_status: Status
     movement: Movement
     overdue: bool
+    count: int
 
 
-def _standings(quarter: Quarter) -> list[_Standing]:
-    """Every action in force for `quarter`, in plan order, rolled up in SQL in three queries.
+class _InForce:
+    """The actions in force for a quarter, as SQL with this quarter's and last quarter's status ranks:
+    what the dashboard's counts, filters and page need, never the whole plan as objects (issue 11).
 
-    Counts and filters over the whole plan need only ids, due dates and the submitted statuses of the
-    quarter shown and the one before, never the actions and updates as objects (issue 11).
+    The counts come from GROUP BY rows (objective, the two ranks and the due date), few whatever the
+    size of the plan; movement and overdue are judged per group by the pure rules (app.actions.rollup,
+    app.actions.timescale), so neither rule is written again in SQL.
     """
-    previous = quarter.previous()
-    current_statuses = _partnership_statuses(quarter)
-    previous_statuses = _partnership_statuses(previous)
-    rows = db.session.execute(
-        select(Action.id, Action.objective_id, Action.plan_year, Action.predecessor_id, Action.due_date)
-        .join(Objective)
-        .where(Action.plan_year == plan_year_for(quarter), Action.retired_at.is_(None))
-        .order_by(Objective.code, Action.position)
-    )
-    found = []
-    for action_id, objective_id, plan_year, predecessor_id, due_date in rows:
-        status = current_statuses.get(action_id, Status.NO_UPDATE)
-        prev_key = action_id if plan_year <= previous.year else predecessor_id
-        prev_status = previous_statuses.get(prev_key, Status.NO_UPDATE)
-        found.append(_Standing(action_id, objective_id, status, prev_status, movement(prev_status, status),
-                               # Judged at the end of the quarter viewed, so a past quarter reads as it did.
-                               is_overdue(due_date, status, quarter.end)))
-    return found
+
+    def __init__(self, quarter: Quarter):
+        self.quarter = quarter
+        previous = quarter.previous()
+        now, before = _ranked(quarter).alias("now"), _ranked(previous).alias("before")
+        # An action carried into a new plan year was reported last quarter under its predecessor.
+        reported_before = case((Action.plan_year <= previous.year, Action.id), else_=Action.predecessor_id)
+        self.rank, self.previous = now.c.rank, before.c.rank
+        self.query = (select(Action.id).join(Objective, Objective.id == Action.objective_id)
+                      .outerjoin(now, now.c.action_id == Action.id)
+                      .outerjoin(before, before.c.action_id == reported_before)
+                      .where(Action.plan_year == plan_year_for(quarter), Action.retired_at.is_(None)))
+
+    def judged(self, rank: int | None, previous: int | None, due_date: date | None) -> tuple:
+        status, before = _status(rank), _status(previous)
+        # Judged at the end of the quarter viewed, so a past quarter reads as it did then.
+        return status, before, movement(before, status), is_overdue(due_date, status, self.quarter.end)
+
+    def groups(self) -> list[_Group]:
+        columns = (Action.objective_id, self.rank, self.previous, Action.due_date)
+        rows = db.session.execute(self.query.with_only_columns(*columns, func.count()).group_by(*columns))
+        return [_Group(objective_id, rank, due, *self.judged(rank, previous, due), n)
+                for objective_id, rank, previous, due, n in rows]
+
+    def filtered(self, groups: list[_Group], objective: str | None, agency_id: int | None, status: str | None):
+        """The actions in force matching the dashboard's filters, as a query of ids."""
+        query = self.query
+        if objective:
+            query = query.where(Objective.code == objective)
+        if agency_id:
+            query = query.where(Action.id.in_(select(ActionLead.action_id).where(ActionLead.agency_id == agency_id)))
+        if status == "overdue":
+            # The (status, due date) pairs the rule judged overdue: an empty list matches nothing.
+            late = {(g.rank, g.due_date) for g in groups if g.overdue}
+            query = query.where(or_(false(), *[and_(self._rank_is(rank), Action.due_date == due)
+                                               for rank, due in late]))
+        elif status:
+            wanted = Status(status)
+            query = query.where(self._rank_is(None if wanted is Status.NO_UPDATE else _BY_SEVERITY.index(wanted)))
+        return query
+
+    def _rank_is(self, rank: int | None) -> ColumnElement[bool]:
+        return self.rank.is_(None) if rank is None else self.rank == rank
+
+    def rows(self, query, page: int | None, per_page: int) -> list[tuple]:
+        """(id, status, previous status, movement, overdue) for the matching actions in plan order."""
+        query = query.with_only_columns(Action.id, self.rank, self.previous, Action.due_date).order_by(
+            Objective.code, Action.position)
+        if page is not None:
+            query = query.limit(per_page).offset((page - 1) * per_page)
+        return [(action_id, *self.judged(rank, previous, due)) for action_id, rank, previous, due
+                in db.session.execute(query)]
 
 
 DASHBOARD_PAGE_SIZE = 50  # actions listed per page; the seeded plan fits on one
@@ -405,51 +451,45 @@ def dashboard(quarter: Quarter, *, objective: str | None = None, agency_id: int 
     """Counts over the whole plan, and the rows matching the filters (one page of them if `page`).
 
     `status` is a Status value, or "overdue"; "no_update" lists actions nothing has been submitted on.
-    The counts come from bare rows; only the rows listed are loaded as actions and updates, so the
-    number of queries is the same whatever the size of the plan.
+    The counts come from GROUP BY rows and the filters and page are SQL (_InForce); only the rows listed
+    are loaded as actions and updates, so the number of queries is the same whatever the size of the plan.
     """
-    standings = _standings(quarter)
-    all_objectives = objectives()
-    by_objective: dict[int, list[_Standing]] = defaultdict(list)
-    for row in standings:
-        by_objective[row.objective_id].append(row)
-    counts_by_objective = [
-        (obj, count_by_status(r.status for r in by_objective.get(obj.id, []))) for obj in all_objectives
-    ]
-    movement_counts = {m: 0 for m in Movement}
-    for row in standings:
-        movement_counts[row.movement] += 1
+    in_force = _InForce(quarter)
+    groups = in_force.groups()
 
-    shown = standings
-    if objective:
-        ids = {o.id for o in all_objectives if o.code == objective}
-        shown = [r for r in shown if r.objective_id in ids]
-    if agency_id:
-        led = set(db.session.scalars(select(ActionLead.action_id).where(ActionLead.agency_id == agency_id)))
-        shown = [r for r in shown if r.id in led]
-    if status == "overdue":
-        shown = [r for r in shown if r.overdue]
-    elif status:
-        shown = [r for r in shown if r.status.value == status]
-    total = len(shown)
-    if page is not None:
-        shown = shown[(page - 1) * per_page:page * per_page]
+    def statuses(chosen: list[_Group]):
+        return chain.from_iterable(repeat(g.status, g.count) for g in chosen)
+
+    all_objectives = objectives()
+    counts_by_objective = [(obj, count_by_status(statuses([g for g in groups if g.objective_id == obj.id])))
+                           for obj in all_objectives]
+    movement_counts = {m: 0 for m in Movement}
+    for group in groups:
+        movement_counts[group.movement] += group.count
+    query = in_force.filtered(groups, objective, agency_id, status)
+    if agency_id:  # who leads an action is not in the groups: SQL counts
+        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    else:  # the same filters, read off the groups (one query fewer)
+        wanted = {o.id for o in all_objectives if o.code == objective}
+        total = sum(g.count for g in groups if (not objective or g.objective_id in wanted)
+                    and (not status or (g.overdue if status == "overdue" else g.status.value == status)))
+    shown = in_force.rows(query, page, per_page)
     # Only the rows listed become objects: the whole plan when no page is asked for (the report).
     if page is None:
         listed = {a.id: a for a in actions_for(quarter, lean=True)}
         updates = updates_in(quarter, lean=True)
     else:
-        ids = [r.id for r in shown]
+        ids = [row[0] for row in shown]
         listed = {a.id: a for a in db.session.scalars(
             select(Action).where(Action.id.in_(ids)).options(*LEAN_ACTION))}
         updates = updates_in(quarter, ids, lean=True)
     rows = [
-        DashboardRow(action=listed[r.id], status=r.status, updates=_submitted(updates.get(r.id, [])),
-                     previous_status=r.previous_status, movement=r.movement, overdue=r.overdue)
-        for r in shown
+        DashboardRow(action=listed[action_id], status=status_, updates=_submitted(updates.get(action_id, [])),
+                     previous_status=previous, movement=moved, overdue=overdue)
+        for action_id, status_, previous, moved, overdue in shown
     ]
-    return Dashboard(quarter, rows, count_by_status(r.status for r in standings), counts_by_objective,
-                     movement_counts, total=total)
+    return Dashboard(quarter, rows, count_by_status(statuses(groups)), counts_by_objective, movement_counts,
+                     total=total)
 
 
 def dashboard_table(board: Dashboard) -> tuple[list[str], list[list]]:

@@ -93,6 +93,36 @@ def test_counts_from_rows_equal_the_roll_up_of_the_actions_themselves(app, agenc
     assert next(r for r in rows if r.action.id == action.id).status is Status.RED
 
 
+FILTERS = [{"status": s.value} for s in Status] + [{"status": "overdue"}, {"objective": "B"},
+                                                  {"objective": "D", "status": "red"}, {"agency": "police"}]
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: "-".join(f.values()))
+def test_each_filter_in_sql_lists_what_the_per_action_rules_pick(app, agency_named, filters):
+    # The filters and page are SQL (issue 11); "overdue" is read off the groups the pure rule judged.
+    police, council = agency_named("Metropolitan Police Service"), agency_named("Community Safety Partnership")
+    quarter = Quarter(2020, 4)  # late in the plan: many due dates have passed
+    codes = [a.code for a in service.actions_for(quarter)]
+    for i, code in enumerate(codes[:16]):
+        submit(code, police, quarter.previous(), ["green", "amber", "red", "complete"][i % 4])
+        submit(code, police, quarter, ["red", "green", "amber", "complete", "green"][i % 5])
+    submit(codes[16], council, quarter, "red", state="draft")
+    chosen = {k: v for k, v in filters.items() if k != "agency"}
+    if "agency" in filters:
+        chosen["agency_id"] = police.id
+    rows = service.partnership_rows(quarter)
+    led = {a.id for a in service.actions_for(quarter, agency_id=police.id)}
+    expected = [r.action.code for r in rows
+                if ("objective" not in chosen or r.action.objective.code == chosen["objective"])
+                and ("agency_id" not in chosen or r.action.id in led)
+                and (chosen.get("status") in (None, "overdue") or r.status.value == chosen["status"])
+                and (chosen.get("status") != "overdue" or r.overdue)]
+    board = service.dashboard(quarter, **chosen, page=1, per_page=500)
+    assert [r.action.code for r in board.rows] == expected and board.total == len(expected)
+    if chosen == {"status": "overdue"}:
+        assert expected, "no overdue action: the case could not fail"
+
+
 def test_my_actions_pages_through_the_agency_s_actions(login, agency_named, monkeypatch):
     monkeypatch.setattr(service, "MY_ACTIONS_PAGE_SIZE", 2)
     police = agency_named("Metropolitan Police Service")
