@@ -198,13 +198,14 @@ def set_target(
 # --- values and scoring ---------------------------------------------------------------------
 
 
-def _values_by_indicator(indicator_ids: list[int]) -> dict[int, list[IndicatorValue]]:
+def _values_by_indicator(indicator_ids: list[int], since: int | None = None) -> dict[int, list[IndicatorValue]]:
     grouped: dict[int, list[IndicatorValue]] = defaultdict(list)
     if not indicator_ids:
         return grouped
-    for row in db.session.scalars(
-        select(IndicatorValue).where(IndicatorValue.indicator_id.in_(indicator_ids))
-    ):
+    query = select(IndicatorValue).where(IndicatorValue.indicator_id.in_(indicator_ids))
+    if since is not None:
+        query = query.where(IndicatorValue.year >= since)
+    for row in db.session.scalars(query):
         grouped[row.indicator_id].append(row)
     return grouped
 
@@ -318,20 +319,22 @@ def _standing(
 _LOOK_UP = object()  # as_locked's default: read the quarter's lock time from the cycle
 
 
-def as_locked(found: list[Indicator], quarter: Quarter, *, locked_at=_LOOK_UP) -> list[Standing]:
+def as_locked(found: list[Indicator], quarter: Quarter, *, locked_at=_LOOK_UP,
+              since: int | None = None) -> list[Standing]:
     """Each indicator assessed up to `quarter` as it stood when `quarter` was locked; three queries.
 
     The one rule for "as it stood at the lock", used by the indicator page, the report, the pack and
     the year-end summary: values of quarters after `quarter` are not read, and only target decisions
     made by the lock time count (every decision while the quarter is unlocked). `locked_at` may be
-    passed when the caller already knows it (None: not locked).
+    passed when the caller already knows it (None: not locked). `since` (a financial year) reads and
+    assesses only the quarters from that year on: a page that shows one quarter need not read every year.
     """
     if locked_at is _LOOK_UP:
         locked_at = calendar.locked_at(quarter)
     ids = [i.id for i in found]
-    values = _values_by_indicator(ids)
+    values = _values_by_indicator(ids, since)
     targets = _targets_by_indicator(ids)
-    strategy_quarters = calendar.quarters()
+    strategy_quarters = [q for q in calendar.quarters() if since is None or q.year >= since]
     return [
         _standing(i, values[i.id], targets[i.id], strategy_quarters, quarter, locked_at) for i in found
     ]
@@ -403,11 +406,26 @@ class CatalogueRow:
         return self.assessment.rag if self.assessment else scoring.Rag.NO_RATING
 
 
+# The years before the quarter's own that a catalogue row reads: a point is judged against the quarter
+# before and the same quarter a year before (app.kpis.scoring), so two years back judge every point of
+# the last two years exactly as the whole history would (issue 11: flat cost as the years pile up).
+_LOOKBACK_YEARS = 2
+
+
+def _latest(standing: Standing) -> scoring.Assessment | None:
+    return next((a for a in reversed(standing.series) if a.value is not None), None)
+
+
 def _rows(found: list[Indicator], quarter: Quarter, *, exact: bool) -> list[CatalogueRow]:
+    standings = as_locked(found, quarter, since=quarter.year - _LOOKBACK_YEARS)
+    # An indicator with no value in the window shows its last value from further back: read it whole.
+    stale = [s.indicator for s in standings if _latest(s) is None or _latest(s).year < quarter.year - 1]
+    if stale and not exact:
+        whole = {s.indicator.id: s for s in as_locked(stale, quarter)}
+        standings = [whole.get(s.indicator.id, s) for s in standings]
     rows = []
-    for standing in as_locked(found, quarter):
-        latest = next((a for a in reversed(standing.series) if a.value is not None), None)
-        chosen = standing.current if exact else latest
+    for standing in standings:
+        chosen = standing.current if exact else _latest(standing)
         value_row = None
         if chosen is not None:
             value_row = standing.value_rows.get(Quarter(chosen.year, chosen.quarter))

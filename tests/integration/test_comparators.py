@@ -4,13 +4,17 @@ import io
 from base64 import b64encode
 from pathlib import Path
 
+import openpyxl
 import pytest
 from sqlalchemy import func, select
 
 from app.comparators.models import ComparatorRank, ComparatorValue
+from app.cycle import service as cycle_service
 from app.extensions import db
 from app.kpis.seed import read_indicators
+from app.public import service as public_service
 from app.strategy import service as calendar
+from app.strategy.quarters import Quarter
 from tests.conftest import csrf_token
 from tests.helpers import audit_count
 
@@ -139,10 +143,6 @@ def test_only_the_coordinator_imports(login, role):
 
 
 def test_the_report_and_the_public_page_show_the_comparisons(login, make_user):
-    from app.cycle import service as cycle_service
-    from app.public import service as public_service
-    from app.strategy.quarters import Quarter
-
     quarter = Quarter(2019, 1)
     coordinator = make_user("coordinator")
     client = login(user=coordinator)
@@ -164,10 +164,6 @@ def test_the_report_and_the_public_page_show_the_comparisons(login, make_user):
 
 @pytest.mark.parametrize(("audience", "figures_shown"), [("partnership", True), ("published", False)])
 def test_the_pack_has_a_comparisons_sheet_that_hides_counts_when_published(login, audience, figures_shown):
-    import openpyxl
-
-    from app.strategy.quarters import Quarter
-
     client = login("coordinator")
     _confirm(client, _rows(*[f"DV01,London boroughs,{area},2018/19,{value},,,Met figures,2019-07-31"
                              for area, value in [("Havering", 3), ("Bexley", 40), ("Bromley", 50)]]))

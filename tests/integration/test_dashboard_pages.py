@@ -7,9 +7,11 @@ import pytest
 from app.actions import service
 from app.actions.rollup import Movement, Status, count_by_status
 from app.extensions import db
+from app.kpis import service as kpi_service
 from app.strategy import service as calendar
 from app.strategy.quarters import Quarter
 from tests.factories import add_update
+from tests.integration.report_helpers import load_demo_data, set_value
 
 Q = Quarter(2019, 1)
 
@@ -142,8 +144,6 @@ def test_my_actions_pages_through_the_agency_s_actions(login, agency_named, monk
 
 
 def test_the_catalogue_pages_through_the_indicators_keeping_the_filters(login, monkeypatch):
-    from app.kpis import service as kpi_service
-
     monkeypatch.setattr(kpi_service, "CATALOGUE_PAGE_SIZE", 5)
     client = login("viewer")
     everything = [r.indicator.code for r in kpi_service.catalogue(Q)]
@@ -165,3 +165,26 @@ def test_the_catalogue_pages_through_the_indicators_keeping_the_filters(login, m
     page_two = client.get(href).get_data(as_text=True)
     assert re.findall(r'href="/indicators/([A-Z0-9-]+)[?"]', page_two)[:5] == rated[5:10]
     assert client.get(f"/indicators?quarter={Q.slug}&page={last + 1}").status_code == 404
+
+
+def _whole_history_rows(found, quarter: Quarter):
+    """The catalogue's rows read the old way, from every year: what the windowed read must equal."""
+    rows = []
+    for standing in kpi_service.as_locked(found, quarter):
+        latest = next((a for a in reversed(standing.series) if a.value is not None), None)
+        rows.append((standing.indicator.code, latest, standing.target))
+    return rows
+
+
+@pytest.mark.parametrize("quarter", [Quarter(2018, 1), Quarter(2019, 3), Quarter(2020, 2), Quarter(2021, 4)],
+                         ids=lambda q: q.slug)
+def test_the_catalogue_reads_two_years_back_and_shows_what_the_whole_history_shows(app, quarter):
+    load_demo_data()
+    set_value("DV03", Quarter(2017, 2), 9.0)  # the year before the strategy: a comparator only
+    found = kpi_service.indicators()
+    stale = next(i for i in found if i.code == "DV05")
+    set_value(stale.code, Quarter(2018, 1), 40.0)  # then nothing: its latest is years old by 2021/22
+    db.session.commit()
+    shown = [(r.indicator.code, r.assessment, r.target) for r in kpi_service.catalogue(quarter)]
+    assert shown == _whole_history_rows(found, quarter)
+    assert any(assessment is not None for _, assessment, _ in shown)
