@@ -238,11 +238,11 @@ def _accept_all(actor: User, quarter: Quarter, rng: random.Random | None = None,
 def _lock(actor: User, quarter: Quarter) -> bool:
     if calendar.is_locked(quarter):
         return False
-    board = cycle_service.tracker(quarter)
-    waiting = [i for i in board.items if i.state != "accepted"]
+    board = cycle_service.tracker_summary(quarter)
+    waiting = board.due - board.accepted
     reason = "" if not waiting else (
-        f"[Demo] Closed for the Strategic Group with {len(waiting)} "
-        f"return{'s' if len(waiting) != 1 else ''} not received by the deadline; chased by the VAWG officer.")
+        f"[Demo] Closed for the Strategic Group with {waiting} "
+        f"return{'s' if waiting != 1 else ''} not received by the deadline; chased by the VAWG officer.")
     cycle_service.lock(actor, quarter, version=board.period.version, reason=reason)
     return True
 

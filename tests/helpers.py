@@ -9,10 +9,15 @@ from contextlib import contextmanager
 
 from sqlalchemy import event, func, select
 
-from app.actions.models import Action
+from app.actions import service as actions_service
+from app.actions.models import Action, Update
+from app.actions.rollup import Status
 from app.audit.models import AuditEvent
 from app.auth.models import Role
 from app.extensions import db
+from app.kpis import service as kpis_service
+from app.kpis.models import Indicator, IndicatorValue
+from app.strategy.quarters import Quarter
 
 
 def action(code: str, year: int = 2018, *, fresh: bool = False) -> Action:
@@ -23,6 +28,38 @@ def action(code: str, year: int = 2018, *, fresh: bool = False) -> Action:
     if fresh:
         db.session.expire_all()
     return db.session.scalar(select(Action).where(Action.code == code, Action.plan_year == year))
+
+
+def fresh(model, ident):
+    """The row `ident` of `model` read afresh, as the last request committed it."""
+    db.session.expire_all()
+    return db.session.get(model, ident)
+
+
+def submit_update(user, code: str, quarter: Quarter, *, agency=None, commentary: str = "On track.",
+                  submit: bool = True) -> Update:
+    """`user` saves a Green update on action `code` for `quarter` through the service, submitted unless
+    `submit` is False, over any saved before, and commits; `agency` defaults to the user's own."""
+    act = action(code)
+    agency = agency or user.agency
+    existing = actions_service.find_update(act, agency.id, quarter)
+    upd = actions_service.save_update(user, act, agency, quarter, version=existing.version if existing else 0,
+                                      status=Status.GREEN, commentary=commentary, mitigation="", sub_statuses={},
+                                      submit=submit)
+    db.session.commit()
+    return upd
+
+
+def enter_indicator_value(user, code: str, quarter: Quarter, value: float | None, *, numerator=None,
+                          denominator=None, note: str = "Secret note") -> IndicatorValue:
+    """`user` saves indicator `code`'s value for `quarter` through the service, over any saved before, and
+    commits."""
+    ind = db.session.scalar(select(Indicator).where(Indicator.code == code))
+    existing = kpis_service.find_value(ind, quarter)
+    row = kpis_service.save_value(user, ind, quarter, version=existing.version if existing else 0, value=value,
+                                  numerator=numerator, denominator=denominator, note=note, provisional=False)
+    db.session.commit()
+    return row
 
 
 # The people the permission tests sign in as: every role, a lead of another agency, and nobody signed in.

@@ -11,21 +11,23 @@ from app.forms import FlaskForm  # refuses control characters and oversized numb
 _VERSION = [InputRequired("The form is missing its version: reload the page")]
 
 
+def _reason_area(label: str, what: str, *, description: str = "", required: str | None = None) -> TextAreaField:
+    """A free-text box of at most REASON_LIMIT characters (`what` names it in the message); `required` is
+    the message for a blank one, None where it may be left blank."""
+    validators = [InputRequired(required)] if required else []
+    validators.append(Length(max=REASON_LIMIT, message=f"{what} must be {REASON_LIMIT} characters or fewer"))
+    return TextAreaField(label, widget=GovTextArea(), description=description, validators=validators)
+
+
+def _date(label: str, example: str, what: str) -> DateField:
+    """A GOV.UK date input (day, month, year) whose blank message asks for `what`."""
+    return DateField(label, format="%d %m %Y", widget=GovDateInput(), description=f"For example, {example}",
+                     validators=[InputRequired(f"Enter {what}")])
+
+
 class PeriodDatesForm(FlaskForm):
-    opens_on = DateField(
-        "Window opens",
-        format="%d %m %Y",
-        widget=GovDateInput(),
-        description="For example, 16 9 2019",
-        validators=[InputRequired("Enter the date the window opens")],
-    )
-    deadline = DateField(
-        "Deadline",
-        format="%d %m %Y",
-        widget=GovDateInput(),
-        description="For example, 21 10 2019",
-        validators=[InputRequired("Enter the deadline")],
-    )
+    opens_on = _date("Window opens", "16 9 2019", "the date the window opens")
+    deadline = _date("Deadline", "21 10 2019", "the deadline")
     version = IntegerField(widget=HiddenField.widget, validators=_VERSION)
     save_dates = SubmitField("Save dates", widget=GovSubmitInput())
 
@@ -49,12 +51,8 @@ class ReviewForm(FlaskForm):
         widget=GovRadioInput(),
         validators=[InputRequired("Select accept or return")],
     )
-    comment = TextAreaField(
-        "Comment for the agency",
-        widget=GovTextArea(),
-        description="Required when you return it: say what needs to change.",
-        validators=[Length(max=REASON_LIMIT, message=f"Comment must be {REASON_LIMIT} characters or fewer")],
-    )
+    comment = _reason_area("Comment for the agency", "Comment",
+                           description="Required when you return it: say what needs to change.")
     version = IntegerField(widget=HiddenField.widget, validators=_VERSION)
     save_review = SubmitField("Save decision", widget=GovSubmitInput())
 
@@ -67,25 +65,15 @@ class ReviewForm(FlaskForm):
 
 
 class LockForm(FlaskForm):
-    reason = TextAreaField(
-        "Reason for closing with returns missing",
-        widget=GovTextArea(),
-        description="Required unless every return has been accepted.",
-        validators=[Length(max=REASON_LIMIT, message=f"Reason must be {REASON_LIMIT} characters or fewer")],
-    )
+    reason = _reason_area("Reason for closing with returns missing", "Reason",
+                          description="Required unless every return has been accepted.")
     version = IntegerField(widget=HiddenField.widget, validators=_VERSION)
     lock_quarter = SubmitField("Lock the quarter", widget=GovSubmitInput())
 
 
 class ReopenForm(FlaskForm):
-    reopen_reason = TextAreaField(
-        "Reason for re-opening",
-        widget=GovTextArea(),
-        validators=[
-            InputRequired("Enter the reason for re-opening the quarter"),
-            Length(max=REASON_LIMIT, message=f"Reason must be {REASON_LIMIT} characters or fewer"),
-        ],
-    )
+    reopen_reason = _reason_area("Reason for re-opening", "Reason",
+                                 required="Enter the reason for re-opening the quarter")
     version = IntegerField(widget=HiddenField.widget, validators=_VERSION)
     reopen = SubmitField("Re-open the quarter", widget=GovSubmitInput())
 

@@ -144,20 +144,11 @@ def set_dates(quarter_slug: str):
 def lock(quarter_slug: str):
     quarter = quarter_or_404(quarter_slug)
     form = LockForm(prefix="lock")
-    if not form.validate_on_submit():
-        return _period_page(quarter, lock_form=form)
-    outcome = commit_write(lambda: service.lock(current_user, quarter, version=form.version.data,
-                                                reason=form.reason.data or ""),
-                           service.ReviewError, QuarterLockedError)
-    if isinstance(outcome.refusal, service.ReviewError):
-        form.reason.errors.append(str(outcome.refusal))
-        return _period_page(quarter, lock_form=form)
-    if outcome.refusal is not None:  # locked already
-        return _period_page(quarter, conflict=str(outcome.refusal))
-    if not outcome.saved:
-        return _period_page(quarter, conflict=f"{CHANGED_SINCE} Check the page as it stands now, then lock it again.")
-    flash(f"{quarter.label} is locked", "success")
-    return redirect(url_for("cycle.period", quarter_slug=quarter.slug))
+    return _lock_or_reopen(
+        quarter, form, "lock_form", form.reason,
+        lambda: service.lock(current_user, quarter, version=form.version.data, reason=form.reason.data or ""),
+        QuarterLockedError, changed=f"{CHANGED_SINCE} Check the page as it stands now, then lock it again.",
+        done=f"{quarter.label} is locked")
 
 
 @bp.route("/<quarter_slug>/reopen", methods=["POST"])
@@ -165,16 +156,28 @@ def lock(quarter_slug: str):
 def reopen(quarter_slug: str):
     quarter = quarter_or_404(quarter_slug)
     form = ReopenForm(prefix="reopen")
+    return _lock_or_reopen(
+        quarter, form, "reopen_form", form.reopen_reason,
+        lambda: service.reopen(current_user, quarter, version=form.version.data, reason=form.reopen_reason.data),
+        changed=f"{CHANGED_SINCE} Check the page as it stands now.", done=f"{quarter.label} is re-opened")
+
+
+def _lock_or_reopen(quarter: Quarter, form, form_name: str, reason_field, write, *refusals: type[Exception],
+                    changed: str, done: str):
+    """Lock or re-open `quarter` from `form` (the tracker page's `form_name`): the service's ReviewError
+    goes next to `reason_field`, any other of `refusals` (already locked) and a version conflict above the
+    page; saved, back to the tracker saying `done`."""
     if not form.validate_on_submit():
-        return _period_page(quarter, reopen_form=form)
-    outcome = commit_write(lambda: service.reopen(current_user, quarter, version=form.version.data,
-                                                  reason=form.reopen_reason.data), service.ReviewError)
+        return _period_page(quarter, **{form_name: form})
+    outcome = commit_write(write, service.ReviewError, *refusals)
+    if isinstance(outcome.refusal, service.ReviewError):
+        reason_field.errors.append(str(outcome.refusal))
+        return _period_page(quarter, **{form_name: form})
     if outcome.refusal is not None:
-        form.reopen_reason.errors.append(str(outcome.refusal))
-        return _period_page(quarter, reopen_form=form)
+        return _period_page(quarter, conflict=str(outcome.refusal))
     if not outcome.saved:
-        return _period_page(quarter, conflict=f"{CHANGED_SINCE} Check the page as it stands now.")
-    flash(f"{quarter.label} is re-opened", "success")
+        return _period_page(quarter, conflict=changed)
+    flash(done, "success")
     return redirect(url_for("cycle.period", quarter_slug=quarter.slug))
 
 
@@ -231,10 +234,8 @@ def decide(quarter_slug: str, kind: str, item_id: int):
         return refused
     message = _decision_message(subject, form)
     if wants_fragment():
-        return render_page_or_fragment("cycle/review.html", "cycle/_review_form.html", quarter=quarter, item=item,
-                                       subject=subject, form=ReviewForm(formdata=None, version=item.version),
-                                       saved_message=message, conflict=None, queue=None,
-                                       **_value_context(item, subject, quarter))
+        return _review_page(quarter, item, subject, ReviewForm(formdata=None, version=item.version),
+                            saved_message=message)
     flash(message, "success")
     return redirect(url_for("cycle.period", quarter_slug=quarter.slug) + "#returns")
 
@@ -269,17 +270,11 @@ def _decision_message(subject: dict, form: ReviewForm) -> str:
 
 
 def _review_page(quarter: Quarter, item, subject: dict, form: ReviewForm, conflict: str | None = None,
-                 queue: dict | None = None):
+                 queue: dict | None = None, saved_message: str | None = None):
+    """The review page, or its form alone for an htmx swap (with `saved_message` once a decision is saved)."""
     return render_page_or_fragment(
-        "cycle/review.html",
-        "cycle/_review_form.html",
-        quarter=quarter,
-        item=item,
-        subject=subject,
-        form=form,
-        conflict=conflict,
-        saved_message=None,
-        queue=queue,
+        "cycle/review.html", "cycle/_review_form.html", quarter=quarter, item=item, subject=subject, form=form,
+        conflict=conflict, saved_message=saved_message, queue=queue,
         can_accept=can_accept_return(current_user, item),
         locked=calendar.is_locked(quarter),
         # A draft's content stays with its agency, here as on the action page (issue 9 B).

@@ -120,6 +120,17 @@ class ReturnCounts:
     indicators_due: int = 0
     indicators_submitted: int = 0
 
+    def count(self, kind: str, state: str, n: int = 1) -> None:
+        """Count `n` returns of `kind` ("action" or "indicator") in `state` as due, and as submitted once
+        submitted or accepted."""
+        reported = n if state in ("submitted", "accepted") else 0
+        if kind == "action":
+            self.actions_due += n
+            self.actions_submitted += reported
+        else:
+            self.indicators_due += n
+            self.indicators_submitted += reported
+
     @property
     def due(self) -> int:
         return self.actions_due + self.indicators_due
@@ -135,7 +146,7 @@ class ReturnCounts:
 
 @dataclass
 class AgencyRow(ReturnCounts):
-    """The counts with every item loaded (the lock, reminders, the report)."""
+    """The counts with every item loaded (the reminders)."""
 
     items: list[Item] = field(default_factory=list)
 
@@ -145,20 +156,18 @@ class AgencyRow(ReturnCounts):
 
 
 @dataclass
-class Tracker:
+class QuarterBoard:
+    """A quarter's period, its status and every lead agency's counts, whichever way they were loaded."""
+
     quarter: Quarter
     period: ReportingPeriod
     status: rules.PeriodStatus
-    rows: list[AgencyRow]
+    rows: list[ReturnCounts]
 
     @property
     def overdue(self) -> bool:
         """Outstanding items are overdue once the deadline has passed and the quarter is not locked."""
         return self.status is rules.PeriodStatus.CLOSED
-
-    @property
-    def items(self) -> list[Item]:
-        return [i for r in self.rows for i in r.items]
 
     @property
     def due(self) -> int:
@@ -172,6 +181,17 @@ class Tracker:
     def completion(self) -> int | None:
         return rules.completion(self.submitted, self.due)
 
+
+@dataclass
+class Tracker(QuarterBoard):
+    """The board with every item loaded: for the reminders, which list each outstanding return."""
+
+    rows: list[AgencyRow]
+
+    @property
+    def items(self) -> list[Item]:
+        return [i for r in self.rows for i in r.items]
+
     @property
     def awaiting_review(self) -> list[Item]:
         return [i for i in self.items if i.state == "submitted"]
@@ -182,82 +202,36 @@ class Tracker:
 
 
 def tracker(quarter: Quarter, today: date | None = None) -> Tracker:
-    """Every lead agency's returns for `quarter`: due, submitted, and each item's state, in six queries.
+    """Every lead agency's returns for `quarter`: due, submitted, and each item with its saved row, in four
+    queries whatever the size of the plan.
 
-    An action update is submitted once the agency has submitted it (accepted counts too); an indicator
-    value once a submitted or accepted value exists. Agencies with nothing due are left out.
+    What is due is `_due_returns`, as on the tracker page; the counts follow ReturnCounts.count. Agencies
+    with nothing due are left out.
     """
-    period = period_for(quarter)
-    actions = actions_service.actions_for(quarter, lean=True)  # with leads and objective, no sub-actions
-    updates = {
-        (u.action_id, u.agency_id): u
-        for u in db.session.scalars(select(Update).where(Update.year == quarter.year, Update.quarter == quarter.number)
-                                    .options(*actions_service.LEAN_UPDATE))
-    }
-    indicators = [
-        i
-        for i in db.session.scalars(select(Indicator).where(Indicator.active.is_(True)).order_by(Indicator.code))
-        if i.takes_value_in(quarter)
-    ]
-    values = {
-        v.indicator_id: v
-        for v in db.session.scalars(
-            select(IndicatorValue).where(IndicatorValue.year == quarter.year, IndicatorValue.quarter == quarter.number)
-        )
-    }
-
+    updates = {u.id: u for u in db.session.scalars(
+        select(Update).where(Update.year == quarter.year, Update.quarter == quarter.number)
+        .options(*actions_service.LEAN_UPDATE))}
+    values = {v.id: v for v in db.session.scalars(
+        select(IndicatorValue).where(IndicatorValue.year == quarter.year, IndicatorValue.quarter == quarter.number))}
     rows: dict[int, AgencyRow] = {}
-
-    def row_for(agency: Agency) -> AgencyRow:
-        return rows.setdefault(agency.id, AgencyRow(agency))
-
-    for action in actions:
-        for lead in action.leads:
-            upd = updates.get((action.id, lead.agency_id))
-            state = upd.state if upd else "missing"
-            row = row_for(lead.agency)
-            row.actions_due += 1
-            row.actions_submitted += state in ("submitted", "accepted")
-            row.items.append(
-                Item(
-                    "action",
-                    action.code,
-                    action.title,
-                    lead.agency,
-                    action.id,
-                    state,
-                    upd,
-                    returned=bool(upd and upd.is_returned),
-                )
-            )
-    for indicator in indicators:
-        val = values.get(indicator.id)
-        state = val.state if val else "missing"
-        row = row_for(indicator.owner)
-        row.indicators_due += 1
-        row.indicators_submitted += state in ("submitted", "accepted")
-        row.items.append(
-            Item(
-                "indicator",
-                indicator.code,
-                indicator.name,
-                indicator.owner,
-                None,
-                state,
-                val,
-                returned=bool(val and val.is_returned),
-            )
-        )
+    for line in all_returns(quarter):
+        saved = (updates if line.kind == "action" else values).get(line.row_id)
+        row = rows.setdefault(line.agency.id, AgencyRow(line.agency))
+        row.count(line.kind, line.state)
+        row.items.append(Item(line.kind, line.code, line.title, line.agency, line.action_id, line.state, saved,
+                              returned=bool(saved and saved.is_returned)))
+    period = period_for(quarter)
     ordered = sorted(rows.values(), key=lambda r: r.agency.name.lower())
-    period_status = status_of(period, today)
-    return Tracker(quarter, period, period_status, ordered)
+    return Tracker(quarter, period, status_of(period, today), ordered)
 
 
 # --- the tracker page: counts in SQL, one page of returns ---------------------------------------------
 #
-# `tracker` above loads every return of the quarter as objects, which the lock's check and the reminders
-# need. The page needs far less, and at 100 times the plan loading everything cost 23 times the 1x time
-# (issue 11): here the counts are one GROUP BY over the quarter's returns, and the list is one page.
+# Both views of the quarter start from `_due_returns`, the one definition of what is due. `tracker` above
+# also loads every saved return as an object, which only the reminders need (they list each outstanding
+# return). The page, the lock's check, the report and the demo need far less, and at 100 times the plan
+# loading everything cost 23 times the 1x time (issue 11): here the counts are one GROUP BY over the
+# quarter's returns, and the list is one page.
 
 RETURNS_PAGE_SIZE = 50  # returns listed per page of the tracker; the seeded plan's waiting list fits on one
 
@@ -323,26 +297,11 @@ class AgencyCounts(ReturnCounts):
 
 
 @dataclass
-class TrackerSummary:
-    """The tracker page's figures: every agency's counts, the period and its status."""
+class TrackerSummary(QuarterBoard):
+    """The tracker page's figures (also the lock's check, the report's returns table and the demo's lock):
+    every agency's counts, the period and its status."""
 
-    quarter: Quarter
-    period: ReportingPeriod
-    status: rules.PeriodStatus
     rows: list[AgencyCounts]
-
-    @property
-    def overdue(self) -> bool:
-        """Outstanding items are overdue once the deadline has passed and the quarter is not locked."""
-        return self.status is rules.PeriodStatus.CLOSED
-
-    @property
-    def due(self) -> int:
-        return sum(r.due for r in self.rows)
-
-    @property
-    def submitted(self) -> int:
-        return sum(r.submitted for r in self.rows)
 
     @property
     def waiting(self) -> int:
@@ -351,10 +310,6 @@ class TrackerSummary:
     @property
     def accepted(self) -> int:
         return self.submitted - self.waiting
-
-    @property
-    def completion(self) -> int | None:
-        return rules.completion(self.submitted, self.due)
 
     @property
     def all_accepted(self) -> bool:
@@ -371,11 +326,7 @@ def tracker_summary(quarter: Quarter, today: date | None = None) -> TrackerSumma
     rows: dict[int, AgencyCounts] = {}
     for agency_id, kind, state, n in counts:
         row = rows.setdefault(agency_id, AgencyCounts(None))
-        reported = n if state in ("submitted", "accepted") else 0
-        if kind == "action":
-            row.actions_due, row.actions_submitted = row.actions_due + n, row.actions_submitted + reported
-        else:
-            row.indicators_due, row.indicators_submitted = row.indicators_due + n, row.indicators_submitted + reported
+        row.count(kind, state, n)
         row.waiting += n if state == "submitted" else 0
     for agency in db.session.scalars(select(Agency).where(Agency.id.in_(rows))):
         rows[agency.id].agency = agency
@@ -597,9 +548,9 @@ def lock(
     raises QuarterLockedError; a period changed since `version` raises ConflictError."""
     ensure_unlocked(quarter)  # from here on, no save to the quarter can commit until this lock does
     reason = (reason or "").strip()
-    board = tracker(quarter, today)
+    board = tracker_summary(quarter, today)
     if not board.all_accepted and not reason:
-        waiting = len([i for i in board.items if i.state != "accepted"])
+        waiting = board.due - board.accepted
         raise ReviewError(
             f"{waiting} return{'s are' if waiting != 1 else ' is'} not accepted yet: "
             "enter the reason for closing the quarter with items missing"

@@ -15,7 +15,8 @@ Pure: no Flask, no SQLAlchemy. Decisions where the strategy is silent:
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
+
+from app.labels import LabelledEnum
 
 __all__ = [
     "TIMESCALE_LIMIT",
@@ -29,17 +30,12 @@ __all__ = [
 COMPLETE = "complete"
 
 
-class Outcome(StrEnum):
-    """What the refresh does with one action of the previous plan year."""
+class Outcome(LabelledEnum):
+    """What the refresh does with one action of the previous plan year; the label is the page's wording."""
 
-    CLOSED = "closed"
-    CARRIED_FORWARD = "carried_forward"
-    RETIRED = "retired"
-
-    @property
-    def label(self) -> str:
-        """Words for the page, e.g. "Carried forward"."""
-        return {"closed": "Closed (complete)", "carried_forward": "Carried forward", "retired": "Retired"}[self]
+    CLOSED = "closed", "Closed (complete)"
+    CARRIED_FORWARD = "carried_forward", "Carried forward"
+    RETIRED = "retired", "Retired"
 
 
 def outcome_for(q4_status: str | None, retired: bool = False) -> Outcome:

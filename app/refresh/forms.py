@@ -165,6 +165,15 @@ class ActionForm(FlaskForm):
         if not (field.data or "").strip():
             raise ValidationError("Enter the action")
 
+    def fill(self, action) -> None:
+        """Show `action` as it is saved, with its version (the form's GET, or afresh after a save)."""
+        self.title.data = action.title
+        self.timescale.data = action.timescale or ""
+        self.sub_actions.data = "\n".join(s.text for s in action.sub_actions)
+        self.outcomes.data = "\n".join(action.outcomes or [])
+        self.leads.data = [lead.agency_id for lead in action.leads]
+        self.version.data = action.version
+
     def show_refusal(self, error: ValueError) -> None:
         """Put the service's refusal next to the field it is about: the leads, or else the sub-actions."""
         field = self.leads if str(error).startswith("Select") else self.sub_actions

@@ -108,25 +108,19 @@ def edit(action_id: int):
     action = _writable_action_or_403(action_id)
     form = _action_form()
     if request.method == "GET":
-        _fill(form, action)
+        form.fill(action)
         return _edit_page(action, form)
     if not form.validate_on_submit():
         return _edit_page(action, form)
     outcome = commit_write(lambda: editing.edit_action(current_user, action, version=form.version.data,
                                                        **form.for_service()), ValueError)
+    if outcome.saved:
+        return _edit_saved(action)
     if outcome.refusal is not None:
         form.show_refusal(outcome.refusal)
-        return _edit_page(action, form)
-    if not outcome.saved:
+    else:
         db.session.refresh(outcome.conflict)
-        return _edit_page(action, form, conflict=outcome.conflict)
-    message = f"{action.code} saved"
-    if not wants_fragment():
-        flash(message, "success")
-        return redirect(url_for("refresh.year_plan", fy=financial_year_slug(action.plan_year)))
-    form = _action_form(formdata=None)
-    _fill(form, action)
-    return _edit_page(action, form, saved_message=message)
+    return _edit_page(action, form, conflict=outcome.conflict)
 
 
 def _edit_page(action: Action, form: ActionForm, conflict=None, saved_message: str | None = None):
@@ -135,13 +129,15 @@ def _edit_page(action: Action, form: ActionForm, conflict=None, saved_message: s
                                    fy=financial_year_slug(action.plan_year))
 
 
-def _fill(form, action: Action) -> None:
-    form.title.data = action.title
-    form.timescale.data = action.timescale or ""
-    form.sub_actions.data = "\n".join(s.text for s in action.sub_actions)
-    form.outcomes.data = "\n".join(action.outcomes or [])
-    form.leads.data = [lead.agency_id for lead in action.leads]
-    form.version.data = action.version
+def _edit_saved(action: Action):
+    """After a save: back to the year's plan, or (an htmx swap) the form afresh saying it was saved."""
+    message = f"{action.code} saved"
+    if not wants_fragment():
+        flash(message, "success")
+        return redirect(url_for("refresh.year_plan", fy=financial_year_slug(action.plan_year)))
+    form = _action_form(formdata=None)
+    form.fill(action)
+    return _edit_page(action, form, saved_message=message)
 
 
 @bp.route("/plan/<fy>/actions/new", methods=["GET", "POST"])

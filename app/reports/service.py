@@ -261,7 +261,7 @@ def report(quarter: Quarter, audience: str = PARTNERSHIP) -> Report:
     completions = [r for r in rows if r.status is Status.COMPLETE and r.previous_status is not Status.COMPLETE]
     locked_at = calendar.locked_at(quarter)
     events = cycle_service.period_events(quarter)
-    board_returns = cycle_service.tracker(quarter)
+    board_returns = cycle_service.tracker_summary(quarter)
     returns = [
         ReturnLine(r.agency.name, r.actions_due, r.actions_submitted, r.indicators_due, r.indicators_submitted)
         for r in board_returns.rows

@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from app.actions import service as actions_service
 from app.actions.models import Action, Update
-from app.actions.rollup import Status
 from app.audit.models import AuditEvent
 from app.cycle import service
 from app.cycle.deadlines import PeriodStatus
@@ -24,7 +23,7 @@ from app.strategy.quarters import Quarter
 from app.strategy.service import QuarterLockedError
 from tests.conftest import csrf_token, post_form
 from tests.factories import add_update, add_value
-from tests.helpers import action, audit_count, count_queries, holds
+from tests.helpers import action, audit_count, count_queries, enter_indicator_value, fresh, holds, submit_update
 
 Q = Quarter(2019, 2)
 
@@ -34,41 +33,11 @@ def indicator(code: str) -> Indicator:
 
 
 def submit(user, code="A2", agency=None, quarter=Q, submit=True) -> Update:
-    act = action(code)
-    agency = agency or user.agency
-    existing = actions_service.find_update(act, agency.id, quarter)
-    upd = actions_service.save_update(
-        user,
-        act,
-        agency,
-        quarter,
-        version=existing.version if existing else 0,
-        status=Status.GREEN,
-        commentary="On track.",
-        mitigation="",
-        sub_statuses={},
-        submit=submit,
-    )
-    db.session.commit()
-    return upd
+    return submit_update(user, code, quarter, agency=agency, submit=submit)
 
 
 def enter_value(user, code="DV01", quarter=Q, value=12.0) -> IndicatorValue:
-    ind = indicator(code)
-    existing = kpis_service.find_value(ind, quarter)
-    row = kpis_service.save_value(
-        user,
-        ind,
-        quarter,
-        version=existing.version if existing else 0,
-        value=value,
-        numerator=None,
-        denominator=None,
-        note="Secret note",
-        provisional=False,
-    )
-    db.session.commit()
-    return row
+    return enter_indicator_value(user, code, quarter, value)
 
 
 @pytest.fixture
@@ -239,8 +208,7 @@ def test_coordinator_accepts_an_update(login, police_lead):
     assert "On track." in client.get(review_url(upd)).get_data(as_text=True)
     response = post_review(client, upd, "accept")
     assert response.status_code == 302
-    db.session.expire_all()
-    upd = db.session.get(Update, upd.id)
+    upd = fresh(Update, upd.id)
     assert upd.state == "accepted" and upd.reviewed_by_id == client.user.id and upd.reviewed_at
     event_row = db.session.scalar(select(AuditEvent).where(AuditEvent.verb == "accept"))
     assert event_row.old == {"state": "submitted", "review_comment": None}
@@ -252,8 +220,7 @@ def test_returned_update_goes_back_to_the_lead_as_a_draft_with_the_comment(login
     client = login("coordinator")
     response = post_review(client, upd, "return", "Say what the steering group decided.")
     assert response.status_code == 302
-    db.session.expire_all()
-    upd = db.session.get(Update, upd.id)
+    upd = fresh(Update, upd.id)
     assert upd.state == "draft" and upd.review_comment == "Say what the steering group decided."
 
     lead = login(user=police_lead)
@@ -266,8 +233,7 @@ def test_returned_update_goes_back_to_the_lead_as_a_draft_with_the_comment(login
 
     # the lead resubmits: it is waiting for review again and the comment no longer shows as current
     submit(police_lead)
-    db.session.expire_all()
-    assert db.session.get(Update, upd.id).state == "submitted"
+    assert fresh(Update, upd.id).state == "submitted"
     assert "Returned for changes" not in lead.get(f"/actions/{upd.action_id}/updates/{police.id}/{Q.slug}").get_data(
         as_text=True
     )
@@ -279,8 +245,7 @@ def test_returning_needs_a_comment(login, police_lead):
     response = post_review(client, upd, "return", "  ")
     assert response.status_code == 200
     assert "Enter a comment saying what needs to change" in response.get_data(as_text=True)
-    db.session.expire_all()
-    assert db.session.get(Update, upd.id).state == "submitted"
+    assert fresh(Update, upd.id).state == "submitted"
 
 
 def test_indicator_values_are_reviewed_too(login, police_lead):
@@ -288,12 +253,10 @@ def test_indicator_values_are_reviewed_too(login, police_lead):
     client = login("coordinator")
     response = post_review(client, row, "return", "Check the count against CRIS.")
     assert response.status_code == 302
-    db.session.expire_all()
-    row = db.session.get(IndicatorValue, row.id)
+    row = fresh(IndicatorValue, row.id)
     assert (row.state, row.review_comment) == ("draft", "Check the count against CRIS.")
     enter_value(police_lead, value=13.0)
-    db.session.expire_all()
-    row = db.session.get(IndicatorValue, row.id)
+    row = fresh(IndicatorValue, row.id)
     service.review(client.user, row, version=row.version, accept=True)
     db.session.commit()
     assert db.session.get(IndicatorValue, row.id).state == "accepted"
@@ -311,8 +274,7 @@ def test_separation_of_duties(login, make_user, agency_named):
     response = post_review(client, upd, "accept")
     assert response.status_code == 403
     assert "separation of duties" in response.get_data(as_text=True)
-    db.session.expire_all()
-    assert db.session.get(Update, upd.id).state == "submitted"
+    assert fresh(Update, upd.id).state == "submitted"
 
     # they may still return it, and a colleague may accept it
     colleague = make_user("coordinator", csp)
@@ -332,8 +294,7 @@ def test_two_reviewers_conflict(login, police_lead, make_user):
     )
     assert response.status_code == 200
     assert "changed while you were reviewing it" in response.get_data(as_text=True)
-    db.session.expire_all()
-    assert db.session.get(Update, upd.id).state == "accepted"
+    assert fresh(Update, upd.id).state == "accepted"
 
 
 def test_review_of_an_item_from_another_quarter_is_404(login, police_lead):

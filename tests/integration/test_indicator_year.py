@@ -50,6 +50,13 @@ def _outturns(year: int = 2018) -> dict:
     return {r.indicator.code: r for r in year_end_service.year_end(year).outturns}
 
 
+def _page_row(client, url: str, marker: str) -> tuple[str, str]:
+    """The page at `url` as a viewer reads it (entities unescaped) and its table row marked `marker`
+    (an attribute, like 'data-code="MA03"')."""
+    page = html.unescape(client.get(url).get_data(as_text=True))
+    return page, re.search(re.escape(marker) + r">(.*?)</tr>", page, re.S).group(1)
+
+
 def _report_line(code: str, quarter: Quarter = Q4, audience: str = "partnership"):
     return next(line for line in report_service.report(quarter, audience).indicators if line.indicator.code == code)
 
@@ -106,8 +113,7 @@ def test_year_end_page_shows_the_snapshot_outturn(app, login):
     _values("MA03", 2018, {1: 8, 2: 9, 3: 8, 4: 9})
     _target("MA03", 10)
     db.session.commit()
-    page = html.unescape(login("viewer").get("/plan/year-end/2018-19").get_data(as_text=True))
-    row = re.search(r'data-code="MA03">(.*?)</tr>', page, re.S).group(1)
+    _, row = _page_row(login("viewer"), "/plan/year-end/2018-19", 'data-code="MA03"')
     assert re.search(r'data-role="outturn">\s*9\s*<', row)
     assert "Q4 value" in row and "34" not in row
 
@@ -126,8 +132,7 @@ def test_the_indicator_page_and_the_report_rate_a_locked_quarter_alike(app, logi
     assert late.set_at > calendar.locked_at(Quarter(2018, 2))
 
     assert _report_line("DV04", Quarter(2018, 2)).rag.label == "Green"
-    page = html.unescape(login("viewer").get("/indicators/DV04").get_data(as_text=True))
-    row = re.search(r'data-quarter="2018-19-Q2">(.*?)</tr>', page, re.S).group(1)
+    _, row = _page_row(login("viewer"), "/indicators/DV04", 'data-quarter="2018-19-Q2"')
     assert "Green" in row and "77.0%" in row
 
 
@@ -203,8 +208,7 @@ def test_the_indicator_page_shows_each_years_outturn(app, login):
     _values("ID02", 2018, {1: 6, 2: 7, 3: 8, 4: 7})
     _target("ID02", 8)
     db.session.commit()
-    page = html.unescape(login("viewer").get("/indicators/ID02").get_data(as_text=True))
-    row = re.search(r'data-year="2018-19-Q4">(.*?)</tr>', page, re.S).group(1)
+    page, row = _page_row(login("viewer"), "/indicators/ID02", 'data-year="2018-19-Q4"')
     assert re.search(r'data-role="ytd">\s*28\s*<', row) and "Year total" in row and "32" in row and "Red" in row
     assert "Flow: the quarters add up to the year" in page
 

@@ -16,6 +16,7 @@ from app.cycle.models import ReminderSent
 from app.extensions import db
 from app.strategy import service as calendar
 from app.strategy.quarters import Quarter
+from tests.helpers import enter_indicator_value
 
 Q = Quarter(2019, 2)  # window opens Mon 16 Sep 2019, deadline Mon 21 Oct 2019
 
@@ -113,21 +114,8 @@ def test_opening_reminder_lists_items_with_links_and_is_sent_once(app, smtp, peo
 
 
 def test_no_values_or_notes_in_the_email(app, smtp, people):
-    from app.kpis import service as kpis_service
-
     police = people["police"]
-    ind = kpis_service.indicator_by_code("DV01")
-    row = kpis_service.save_value(
-        police,
-        ind,
-        Q,
-        version=0,
-        value=4321.0,
-        numerator=None,
-        denominator=None,
-        note="Note about a named victim",
-        provisional=False,
-    )
+    row = enter_indicator_value(police, "DV01", Q, 4321.0, note="Note about a named victim")
     row.state = "draft"  # returned by the coordinator
     row.review_comment = "Recount please: 4321 looks high"
     db.session.commit()

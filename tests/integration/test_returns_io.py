@@ -32,16 +32,6 @@ FILLED = {"A2": {"status": "Amber", "commentary": "Fewer officers trained than p
 VALUES = {"DV01": {"value": 301}, "DV04": {"numerator": 70, "denominator": 100, "note": "From the crime system"}}
 
 
-@pytest.fixture
-def police(agency_named):
-    return agency_named("Metropolitan Police Service")
-
-
-@pytest.fixture
-def lead(login, police):
-    return login("lead", police)
-
-
 def page_url(agency, quarter=Q) -> str:
     return f"/returns/{agency.id}/{quarter.slug}"
 
@@ -82,11 +72,11 @@ def nothing_saved(before: int, agency) -> bool:
 # --- the round trip ---------------------------------------------------------------------------------
 
 
-def test_round_trip_download_fill_preview_confirm(lead, police):
-    data = fill(download(lead, police), FILLED | {"A5": {"status": "Green", "commentary": "On track"}}, VALUES,
+def test_round_trip_download_fill_preview_confirm(police_lead, police):
+    data = fill(download(police_lead, police), FILLED | {"A5": {"status": "Green", "commentary": "On track"}}, VALUES,
                 subs={("A5", 1): "Green"})
     before = audit_count()
-    preview = upload(lead, police, data)
+    preview = upload(police_lead, police, data)
     body = preview.get_data(as_text=True)
     assert preview.status_code == 200
     assert "Check the upload before saving" in body and "4 new" in body
@@ -94,7 +84,7 @@ def test_round_trip_download_fill_preview_confirm(lead, police):
     assert "Sub-action 1:</strong> (none) → Green" in body
     assert nothing_saved(before, police)  # the preview saves nothing
 
-    done = confirm(lead, page_url(police) + "/confirm", preview)
+    done = confirm(police_lead, page_url(police) + "/confirm", preview)
     assert done.status_code == 302
     upd = saved_update(police)
     assert (upd.status, upd.state, upd.mitigation) == ("amber", "submitted", "Two more sessions booked for May")
@@ -104,39 +94,40 @@ def test_round_trip_download_fill_preview_confirm(lead, police):
     assert (rate.numerator, rate.denominator, rate.value, rate.note) == (70, 100, 70.0, "From the crime system")
     events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.id > 0).order_by(AuditEvent.id.desc())
                                      .limit(4)))
-    source = f"uploaded by {lead.user.name} for Metropolitan Police Service from file police-return.xlsx"
+    source = f"uploaded by {police_lead.user.name} for Metropolitan Police Service from file police-return.xlsx"
     assert len(events) == 4 and all(source in e.summary for e in events)
-    assert {e.actor for e in events} == {lead.user.email}
-    page = lead.get(page_url(police), follow_redirects=True).get_data(as_text=True)
+    assert {e.actor for e in events} == {police_lead.user.email}
+    page = police_lead.get(page_url(police), follow_redirects=True).get_data(as_text=True)
     assert "4 rows from police-return.xlsx saved for Metropolitan Police Service" in page
 
 
-def test_drafts_choice_saves_drafts(lead, police):
-    preview = upload(lead, police, fill(download(lead, police), FILLED), choice="draft")
+def test_drafts_choice_saves_drafts(police_lead, police):
+    preview = upload(police_lead, police, fill(download(police_lead, police), FILLED), choice="draft")
     assert "saved as drafts" in preview.get_data(as_text=True)
-    assert confirm(lead, page_url(police) + "/confirm", preview).status_code == 302
+    assert confirm(police_lead, page_url(police) + "/confirm", preview).status_code == 302
     assert saved_update(police).state == "draft"
 
 
-def test_the_workbook_is_prefilled_and_an_unchanged_upload_saves_nothing(lead, police):
-    confirm(lead, page_url(police) + "/confirm", upload(lead, police, fill(download(lead, police), FILLED, VALUES)))
-    again = download(lead, police)
+def test_the_workbook_is_prefilled_and_an_unchanged_upload_saves_nothing(police_lead, police):
+    confirm(police_lead, page_url(police) + "/confirm",
+            upload(police_lead, police, fill(download(police_lead, police), FILLED, VALUES)))
+    again = download(police_lead, police)
     before = audit_count()
-    preview = upload(lead, police, again)
+    preview = upload(police_lead, police, again)
     body = preview.get_data(as_text=True)
     assert "0 new, 0 changed, 3 unchanged" in body and "nothing to save" in body
     assert token_on(body) is None and audit_count() == before
 
 
-def test_last_quarter_is_shown_read_only(lead, police, make_user):
+def test_last_quarter_is_shown_read_only(police_lead, police, make_user):
     from openpyxl import load_workbook
 
-    actions_service.save_update(lead.user, action("A2"), police, Q.previous(), version=0, status=Status.GREEN,
+    actions_service.save_update(police_lead.user, action("A2"), police, Q.previous(), version=0, status=Status.GREEN,
                                 commentary="Last quarter's words", mitigation="", sub_statuses={}, submit=True)
-    kpis_service.save_value(lead.user, kpis_service.indicator_by_code("DV01"), Q.previous(), version=0,
+    kpis_service.save_value(police_lead.user, kpis_service.indicator_by_code("DV01"), Q.previous(), version=0,
                             value=280, numerator=None, denominator=None, note="", provisional=False)
     db.session.commit()
-    data = download(lead, police)
+    data = download(police_lead, police)
     book = load_workbook(io.BytesIO(data))
     row = row_of(data, layout.ACTIONS_SHEET, "A2")
     sheet = book[layout.ACTIONS_SHEET]
@@ -147,17 +138,17 @@ def test_last_quarter_is_shown_read_only(lead, police, make_user):
     assert ind.cell(row_of(data, layout.INDICATORS_SHEET, "DV01"), layout.I_LAST + 1).value == "280"
 
 
-def test_confirming_the_same_preview_twice_writes_once(lead, police, make_user):
-    preview = upload(lead, police, fill(download(lead, police), FILLED))
-    assert confirm(lead, page_url(police) + "/confirm", preview).status_code == 302
+def test_confirming_the_same_preview_twice_writes_once(police_lead, police, make_user):
+    preview = upload(police_lead, police, fill(download(police_lead, police), FILLED))
+    assert confirm(police_lead, page_url(police) + "/confirm", preview).status_code == 302
     before = audit_count()
-    again = confirm(lead, page_url(police) + "/confirm", preview)  # what it holds is now saved: nothing to do
+    again = confirm(police_lead, page_url(police) + "/confirm", preview)  # what it holds is now saved: nothing to do
     assert again.status_code == 302 and audit_count() == before
     actions_service.save_update(make_user("lead", police), action("A2"), police, Q, version=1, status=Status.GREEN,
                                 commentary="Changed in the app", mitigation="", sub_statuses={}, submit=True)
     db.session.commit()
     before = audit_count()
-    third = confirm(lead, page_url(police) + "/confirm", preview)  # now it would overwrite a newer update
+    third = confirm(police_lead, page_url(police) + "/confirm", preview)  # now it would overwrite a newer update
     assert "A2 was changed in the app after this workbook was downloaded" in third.get_data(as_text=True)
     assert audit_count() == before and saved_update(police).commentary == "Changed in the app"
 
@@ -197,19 +188,19 @@ FILE_REFUSALS = [
 
 
 @pytest.mark.parametrize(("what", "make", "filename", "message"), FILE_REFUSALS, ids=[r[0] for r in FILE_REFUSALS])
-def test_refused_files_save_nothing(lead, police, what, make, filename, message):
-    data = make(fill(download(lead, police), FILLED, VALUES))
+def test_refused_files_save_nothing(police_lead, police, what, make, filename, message):
+    data = make(fill(download(police_lead, police), FILLED, VALUES))
     before = audit_count()
-    response = upload(lead, police, data, filename=filename)
+    response = upload(police_lead, police, data, filename=filename)
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and message in body, body[body.find("<main"):][:2000]
     assert "Nothing was saved" in body and token_on(body) is None
     assert nothing_saved(before, police)
 
 
-def test_a_request_over_the_limit_gets_a_page_that_says_so(lead, police):
+def test_a_request_over_the_limit_gets_a_page_that_says_so(police_lead, police):
     before = audit_count()
-    response = upload(lead, police, b"x" * (SIZE_LIMIT + 200 * 1024))
+    response = upload(police_lead, police, b"x" * (SIZE_LIMIT + 200 * 1024))
     assert response.status_code == 413
     assert "The file must be smaller than 5 MB" in response.get_data(as_text=True)
     assert nothing_saved(before, police)
@@ -225,20 +216,20 @@ def test_a_workbook_of_another_agency_is_refused(login, police, agency_named):
     assert audit_count() == before
 
 
-def test_a_workbook_of_another_quarter_is_refused(lead, police):
-    data = fill(download(lead, police, Quarter(2019, 2)), FILLED)
+def test_a_workbook_of_another_quarter_is_refused(police_lead, police):
+    data = fill(download(police_lead, police, Quarter(2019, 2)), FILLED)
     before = audit_count()
-    body = upload(lead, police, data).get_data(as_text=True)
+    body = upload(police_lead, police, data).get_data(as_text=True)
     assert "This workbook is for 2019/20 Q2, not 2019/20 Q1" in body
     assert nothing_saved(before, police)
 
 
-def test_an_old_template_version_is_refused(lead, police, monkeypatch):
+def test_an_old_template_version_is_refused(police_lead, police, monkeypatch):
     monkeypatch.setattr(layout, "TEMPLATE_VERSION", 0)
-    data = fill(download(lead, police), FILLED)
+    data = fill(download(police_lead, police), FILLED)
     monkeypatch.undo()
     before = audit_count()
-    body = upload(lead, police, data).get_data(as_text=True)
+    body = upload(police_lead, police, data).get_data(as_text=True)
     assert "This workbook was made with an older template (version 0" in body
     assert nothing_saved(before, police)
 
@@ -268,13 +259,13 @@ ROW_REFUSALS = [
 
 
 @pytest.mark.parametrize(("what", "changes", "message"), ROW_REFUSALS, ids=[r[0] for r in ROW_REFUSALS])
-def test_refused_rows_save_nothing_not_even_the_good_rows(lead, police, what, changes, message):
-    data = download(lead, police)
+def test_refused_rows_save_nothing_not_even_the_good_rows(police_lead, police, what, changes, message):
+    data = download(police_lead, police)
     good = {"DV02": {"value": 700}}  # a good row beside the bad one: all or nothing
     data = fill(data, changes.get("actions"), good | changes.get("values", {}), subs=changes.get("subs"),
                 cells=changes.get("cells"))
     before = audit_count()
-    body = upload(lead, police, data).get_data(as_text=True)
+    body = upload(police_lead, police, data).get_data(as_text=True)
     import html
 
     assert message in html.unescape(body), html.unescape(body[body.find("<main"):])[:3000]
@@ -282,35 +273,35 @@ def test_refused_rows_save_nothing_not_even_the_good_rows(lead, police, what, ch
     assert nothing_saved(before, police) and saved_value("DV02") is None
 
 
-def test_a_locked_quarter_is_refused(lead, police, make_user):
-    data = fill(download(lead, police), FILLED)
+def test_a_locked_quarter_is_refused(police_lead, police, make_user):
+    data = fill(download(police_lead, police), FILLED)
     coordinator = make_user("coordinator")
     cycle_service.lock(coordinator, Q, version=calendar.period_for(Q).version, reason="Board meets")
     db.session.commit()
     before = audit_count()
-    body = upload(lead, police, data).get_data(as_text=True)
+    body = upload(police_lead, police, data).get_data(as_text=True)
     assert "2019/20 Q1 is locked: it was signed off, so nothing in it can change" in body
     assert nothing_saved(before, police)
 
 
-def test_a_quarter_locked_between_preview_and_confirm_is_refused(lead, police, make_user):
-    preview = upload(lead, police, fill(download(lead, police), FILLED, VALUES))
+def test_a_quarter_locked_between_preview_and_confirm_is_refused(police_lead, police, make_user):
+    preview = upload(police_lead, police, fill(download(police_lead, police), FILLED, VALUES))
     cycle_service.lock(make_user("coordinator"), Q, version=calendar.period_for(Q).version, reason="Board")
     db.session.commit()
     before = audit_count()
-    body = confirm(lead, page_url(police) + "/confirm", preview).get_data(as_text=True)
+    body = confirm(police_lead, page_url(police) + "/confirm", preview).get_data(as_text=True)
     assert "2019/20 Q1 is locked" in body and "Upload not saved" in body
     assert nothing_saved(before, police)
 
 
-def test_an_update_changed_in_the_app_since_download_is_a_conflict_naming_the_row(lead, police, make_user):
-    data = fill(download(lead, police), FILLED, VALUES)
+def test_an_update_changed_in_the_app_since_download_is_a_conflict_naming_the_row(police_lead, police, make_user):
+    data = fill(download(police_lead, police), FILLED, VALUES)
     colleague = make_user("lead", police, name="Pat Colleague")
     actions_service.save_update(colleague, action("A2"), police, Q, version=0, status=Status.GREEN,
                                 commentary="Typed in the app", mitigation="", sub_statuses={}, submit=False)
     db.session.commit()
     before = audit_count()
-    body = upload(lead, police, data).get_data(as_text=True)
+    body = upload(police_lead, police, data).get_data(as_text=True)
     row = row_of(data, layout.ACTIONS_SHEET, "A2")
     assert (f"Actions sheet, row {row}, column A (Action code): A2 was changed in the app after this workbook "
             "was downloaded by Pat Colleague") in body
@@ -318,13 +309,13 @@ def test_an_update_changed_in_the_app_since_download_is_a_conflict_naming_the_ro
     assert saved_update(police).commentary == "Typed in the app" and saved_value() is None
 
 
-def test_a_change_between_preview_and_confirm_refuses_every_row(lead, police, make_user):
-    preview = upload(lead, police, fill(download(lead, police), FILLED, VALUES))
+def test_a_change_between_preview_and_confirm_refuses_every_row(police_lead, police, make_user):
+    preview = upload(police_lead, police, fill(download(police_lead, police), FILLED, VALUES))
     kpis_service.save_value(make_user("lead", police), kpis_service.indicator_by_code("DV01"), Q, version=0,
                             value=5, numerator=None, denominator=None, note="", provisional=False)
     db.session.commit()
     before = audit_count()
-    body = confirm(lead, page_url(police) + "/confirm", preview).get_data(as_text=True)
+    body = confirm(police_lead, page_url(police) + "/confirm", preview).get_data(as_text=True)
     assert "DV01 was changed in the app after this workbook was downloaded" in body
     assert audit_count() == before and saved_update(police) is None and saved_value().value == 5
     assert saved_value("DV04") is None
@@ -374,36 +365,37 @@ def test_a_colleagues_preview_cannot_be_confirmed_by_someone_else(login, police)
     assert nothing_saved(before, police)
 
 
-def test_a_forged_token_is_refused(lead, police):
+def test_a_forged_token_is_refused(police_lead, police):
     before = audit_count()
-    forged = {"csrf_token": csrf_token(lead, "/dashboard"), "token": "eyJrIjoid29ya2Jvb2sifQ.forged"}
-    body = lead.post(page_url(police) + "/confirm", data=forged).get_data(as_text=True)
+    forged = {"csrf_token": csrf_token(police_lead, "/dashboard"), "token": "eyJrIjoid29ya2Jvb2sifQ.forged"}
+    body = police_lead.post(page_url(police) + "/confirm", data=forged).get_data(as_text=True)
     assert "This preview could not be found: upload the file again" in body
     assert nothing_saved(before, police)
 
 
-def test_upload_and_confirm_without_a_csrf_token_are_refused(lead, police):
-    data = fill(download(lead, police), FILLED)
-    preview = upload(lead, police, data)
+def test_upload_and_confirm_without_a_csrf_token_are_refused(police_lead, police):
+    data = fill(download(police_lead, police), FILLED)
+    preview = upload(police_lead, police, data)
     before = audit_count()
-    response = lead.post(page_url(police), content_type="multipart/form-data",
+    response = police_lead.post(page_url(police), content_type="multipart/form-data",
                          data={"choice": "submit", "file": (io.BytesIO(data), "x.xlsx")})
     assert response.status_code == 400
     token = token_on(preview.get_data(as_text=True))
-    assert lead.post(page_url(police) + "/confirm", data={"token": token}).status_code == 400
+    assert police_lead.post(page_url(police) + "/confirm", data={"token": token}).status_code == 400
     assert nothing_saved(before, police)
 
 
-def test_the_upload_form_asks_for_a_file_and_a_choice(lead, police):
-    body = lead.post(page_url(police), data={"csrf_token": csrf_token(lead, page_url(police))}).get_data(as_text=True)
+def test_the_upload_form_asks_for_a_file_and_a_choice(police_lead, police):
+    body = police_lead.post(page_url(police),
+                            data={"csrf_token": csrf_token(police_lead, page_url(police))}).get_data(as_text=True)
     assert "Select the workbook to upload" in body
     assert "Select whether to submit the updates or save them as drafts" in body
 
 
-def test_my_actions_and_my_indicators_link_to_the_workbook(lead, police, login):
-    assert page_url(police, calendar.current_quarter()) in lead.get("/my-actions").get_data(as_text=True)
-    assert page_url(police, Q) in lead.get(f"/my-indicators?quarter={Q.slug}").get_data(as_text=True)
-    assert "/my-indicators/upload" in lead.get("/my-indicators").get_data(as_text=True)
+def test_my_actions_and_my_indicators_link_to_the_workbook(police_lead, police, login):
+    assert page_url(police, calendar.current_quarter()) in police_lead.get("/my-actions").get_data(as_text=True)
+    assert page_url(police, Q) in police_lead.get(f"/my-indicators?quarter={Q.slug}").get_data(as_text=True)
+    assert "/my-indicators/upload" in police_lead.get("/my-indicators").get_data(as_text=True)
     assert "/returns" in login("coordinator").get("/my-actions").get_data(as_text=True)
 
 
@@ -420,13 +412,13 @@ def bulk_upload(client, data: bytes, filename="extract.csv"):
                        data={"csrf_token": token, "file": (io.BytesIO(data), filename)})
 
 
-def test_bulk_values_from_a_csv_for_several_quarters(lead, police):
+def test_bulk_values_from_a_csv_for_several_quarters(police_lead, police):
     before = audit_count()
-    preview = bulk_upload(lead, BULK)
+    preview = bulk_upload(police_lead, BULK)
     body = preview.get_data(as_text=True)
     assert "4 new, 0 changed" in body and "DV01: Domestic violence offences recorded by police, 2018/19 Q2" in body
     assert audit_count() == before
-    assert confirm(lead, "/my-indicators/upload/confirm", preview).status_code == 302
+    assert confirm(police_lead, "/my-indicators/upload/confirm", preview).status_code == 302
     assert [saved_value("DV01", Quarter(2018, n)).value for n in (1, 2, 3)] == [290, 310, 305]
     assert saved_value("DV01", Quarter(2018, 3)).note == "Revised"
     assert saved_value("DV04", Quarter(2018, 1)).numerator == 71
@@ -435,7 +427,7 @@ def test_bulk_values_from_a_csv_for_several_quarters(lead, police):
     assert "from file extract.csv" in event.summary
 
 
-def test_bulk_values_from_an_xlsx(lead, police):
+def test_bulk_values_from_an_xlsx(police_lead, police):
     from openpyxl import Workbook
 
     book = Workbook()
@@ -443,8 +435,8 @@ def test_bulk_values_from_an_xlsx(lead, police):
     book.active.append(["dv01", "2018/19 Q4", 333])
     out = io.BytesIO()
     book.save(out)
-    preview = bulk_upload(lead, out.getvalue(), "extract.xlsx")
-    assert confirm(lead, "/my-indicators/upload/confirm", preview).status_code == 302
+    preview = bulk_upload(police_lead, out.getvalue(), "extract.xlsx")
+    assert confirm(police_lead, "/my-indicators/upload/confirm", preview).status_code == 302
     assert saved_value("DV01", Quarter(2018, 4)).value == 333
 
 
@@ -469,9 +461,9 @@ BULK_REFUSALS = [
 
 
 @pytest.mark.parametrize(("what", "data", "message"), BULK_REFUSALS, ids=[r[0] for r in BULK_REFUSALS])
-def test_bulk_refusals_save_nothing(lead, police, what, data, message):
+def test_bulk_refusals_save_nothing(police_lead, police, what, data, message):
     before = audit_count()
-    body = bulk_upload(lead, data + b"DV02,2018-19-Q1,700\r\n" if b"Quarter" in data else data,
+    body = bulk_upload(police_lead, data + b"DV02,2018-19-Q1,700\r\n" if b"Quarter" in data else data,
                        "extract.pdf" if what == "another kind of file" else "extract.csv").get_data(as_text=True)
     import html
 
@@ -480,35 +472,35 @@ def test_bulk_refusals_save_nothing(lead, police, what, data, message):
     assert saved_value("DV02", Quarter(2018, 1)) is None
 
 
-def test_bulk_rows_of_a_locked_quarter_are_refused(lead, police, make_user):
+def test_bulk_rows_of_a_locked_quarter_are_refused(police_lead, police, make_user):
     q4 = Quarter(2018, 4)
     cycle_service.lock(make_user("coordinator"), q4, version=calendar.period_for(q4).version, reason="Board")
     db.session.commit()
     before = audit_count()
-    body = bulk_upload(lead, b"Indicator code,Quarter,Value\r\nDV01,2018-19-Q3,3\r\nDV01,2018-19-Q4,4\r\n"
+    body = bulk_upload(police_lead, b"Indicator code,Quarter,Value\r\nDV01,2018-19-Q3,3\r\nDV01,2018-19-Q4,4\r\n"
                        ).get_data(as_text=True)
     assert "row 3, column B (Quarter): 2018/19 Q4 is locked" in body
     assert token_on(body) is None and audit_count() == before
 
 
-def test_bulk_value_changed_between_preview_and_confirm_is_a_conflict(lead, police, make_user):
-    preview = bulk_upload(lead, BULK)
+def test_bulk_value_changed_between_preview_and_confirm_is_a_conflict(police_lead, police, make_user):
+    preview = bulk_upload(police_lead, BULK)
     kpis_service.save_value(make_user("lead", police), kpis_service.indicator_by_code("DV01"), Quarter(2018, 2),
                             version=0, value=1, numerator=None, denominator=None, note="", provisional=False)
     db.session.commit()
     before = audit_count()
-    body = confirm(lead, "/my-indicators/upload/confirm", preview).get_data(as_text=True)
+    body = confirm(police_lead, "/my-indicators/upload/confirm", preview).get_data(as_text=True)
     assert "DV01 was changed in the app after you previewed this upload" in body
     assert audit_count() == before and saved_value("DV01", Quarter(2018, 1)) is None
 
 
-def test_bulk_upload_is_refused_to_viewers_and_without_a_csrf_token(login, lead):
+def test_bulk_upload_is_refused_to_viewers_and_without_a_csrf_token(login, police_lead):
     viewer = login("viewer")
     token = csrf_token(viewer, "/dashboard")
     assert viewer.get("/my-indicators/upload").status_code == 403
     assert viewer.post("/my-indicators/upload", data={"csrf_token": token}).status_code == 403
     assert viewer.post("/my-indicators/upload/confirm", data={"csrf_token": token}).status_code == 403
-    assert lead.post("/my-indicators/upload", content_type="multipart/form-data",
+    assert police_lead.post("/my-indicators/upload", content_type="multipart/form-data",
                      data={"file": (io.BytesIO(BULK), "x.csv")}).status_code == 400
 
 
@@ -534,15 +526,15 @@ def _mutations(real: bytes, rng: random.Random) -> list[tuple[str, bytes]]:
     return cases
 
 
-def test_fuzzed_files_never_cause_a_server_error(app, lead, police):
+def test_fuzzed_files_never_cause_a_server_error(app, police_lead, police):
     app.config["PROPAGATE_EXCEPTIONS"] = False  # count the 500s instead of stopping at the first
-    real = fill(download(lead, police), FILLED, VALUES)
+    real = fill(download(police_lead, police), FILLED, VALUES)
     rng = random.Random(12)
     before = audit_count()
     failures = []
     for what, data in _mutations(real, rng):
-        for send in (lambda d: upload(lead, police, d), lambda d: bulk_upload(lead, d, "x.xlsx"),
-                     lambda d: bulk_upload(lead, d, "x.csv")):
+        for send in (lambda d: upload(police_lead, police, d), lambda d: bulk_upload(police_lead, d, "x.xlsx"),
+                     lambda d: bulk_upload(police_lead, d, "x.csv")):
             response = send(data)
             if response.status_code >= 500:
                 failures.append(f"{what}: {response.status_code}")
@@ -551,12 +543,12 @@ def test_fuzzed_files_never_cause_a_server_error(app, lead, police):
     assert db.session.scalar(select(func.count()).select_from(Update)) == 0 or audit_count() == before
 
 
-def test_sub_action_statuses_of_several_actions_go_to_their_own_action(lead, police):
+def test_sub_action_statuses_of_several_actions_go_to_their_own_action(police_lead, police):
     # Defect found by bench/bench_upload.py: every row's write used the last action's sub-actions.
-    data = fill(download(lead, police), {"A5": {"status": "Green", "commentary": "On track"},
+    data = fill(download(police_lead, police), {"A5": {"status": "Green", "commentary": "On track"},
                                          "B1": {"status": "Green", "commentary": "On track"}},
                 subs={("A5", 2): "Complete", ("B1", 7): "Red"})
-    assert confirm(lead, page_url(police) + "/confirm", upload(lead, police, data)).status_code == 302
+    assert confirm(police_lead, page_url(police) + "/confirm", upload(police_lead, police, data)).status_code == 302
     a5, b1 = saved_update(police, "A5"), saved_update(police, "B1")
     assert [(s.sub_action_id, s.status) for s in a5.sub_statuses] == [(action("A5").sub_actions[1].id, "complete")]
     assert [(s.sub_action_id, s.status) for s in b1.sub_statuses] == [(action("B1").sub_actions[6].id, "red")]

@@ -10,44 +10,25 @@ from werkzeug.datastructures import MultiDict
 
 from app.actions import service as actions_service
 from app.actions.models import Update
-from app.actions.rollup import Status
 from app.audit.models import AuditEvent
 from app.cycle import service
 from app.cycle.models import NoticeSent, ReminderSent
 from app.extensions import db
-from app.kpis import service as kpis_service
-from app.kpis.models import Indicator, IndicatorValue
+from app.kpis.models import IndicatorValue
 from app.strategy import service as calendar
 from app.strategy.quarters import Quarter
 from tests.conftest import csrf_token
-from tests.helpers import action, audit_count, count_queries
+from tests.helpers import action, audit_count, count_queries, enter_indicator_value, fresh, submit_update
 
 Q = Quarter(2019, 2)
 
 
 def submit(user, code="A2", quarter=Q, commentary="On track.", agency=None) -> Update:
-    act = action(code)
-    agency = agency or user.agency
-    existing = actions_service.find_update(act, agency.id, quarter)
-    upd = actions_service.save_update(user, act, agency, quarter, version=existing.version if existing else 0,
-                                      status=Status.GREEN, commentary=commentary, mitigation="", sub_statuses={},
-                                      submit=True)
-    db.session.commit()
-    return upd
+    return submit_update(user, code, quarter, agency=agency, commentary=commentary)
 
 
 def enter_value(user, code="DV01", quarter=Q, value=12.0) -> IndicatorValue:
-    ind = db.session.scalar(select(Indicator).where(Indicator.code == code))
-    existing = kpis_service.find_value(ind, quarter)
-    row = kpis_service.save_value(user, ind, quarter, version=existing.version if existing else 0, value=value,
-                                  numerator=None, denominator=None, note="Secret note", provisional=False)
-    db.session.commit()
-    return row
-
-
-def fresh(model, ident):
-    db.session.expire_all()
-    return db.session.get(model, ident)
+    return enter_indicator_value(user, code, quarter, value)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from app.actions import service as actions_service
 from app.actions.models import Action, Update
-from app.actions.rollup import Status
 from app.cycle import service as cycle_service
 from app.extensions import db
 from app.kpis import service as kpis_service
@@ -16,7 +15,7 @@ from app.permissions import ALL_ROLES, STAFF
 from app.strategy import service as calendar
 from app.strategy.quarters import Quarter
 from tests.conftest import csrf_token, post_form
-from tests.helpers import action, holds
+from tests.helpers import action, enter_indicator_value, holds, submit_update
 
 Q = Quarter(2019, 1)
 HTMX = {"HX-Request": "true"}
@@ -44,13 +43,7 @@ def lock(coordinator, quarter: Quarter = Q) -> None:
 
 
 def submit(user, code="A2", quarter=Q, submit=True) -> Update:
-    act = action(code)
-    existing = actions_service.find_update(act, user.agency.id, quarter)
-    upd = actions_service.save_update(
-        user, act, user.agency, quarter, version=existing.version if existing else 0, status=Status.GREEN,
-        commentary="On track.", mitigation="", sub_statuses={}, submit=submit)
-    db.session.commit()
-    return upd
+    return submit_update(user, code, quarter, submit=submit)
 
 
 # --- issue 15: every swapped form carries the saved version ------------------------------------
@@ -186,12 +179,7 @@ def test_review_decision_over_htmx_updates_the_review_state_row(login, police_le
 
 
 def enter_value(user, code, quarter, value, numerator=None, denominator=None):
-    ind = db.session.scalar(select(Indicator).where(Indicator.code == code))
-    existing = kpis_service.find_value(ind, quarter)
-    row = kpis_service.save_value(user, ind, quarter, version=existing.version if existing else 0, value=value,
-                                  numerator=numerator, denominator=denominator, note="", provisional=False)
-    db.session.commit()
-    return row
+    return enter_indicator_value(user, code, quarter, value, numerator=numerator, denominator=denominator, note="")
 
 
 def test_review_of_a_value_rounds_it_and_shows_target_and_previous_value(login, police_lead, coordinator):
