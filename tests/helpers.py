@@ -4,6 +4,8 @@ Plain functions rather than fixtures because tests call them many times with arg
 that need the app (make_user, agency_named, login) are fixtures in tests/conftest.py.
 """
 
+import io
+import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -99,3 +101,12 @@ def count_queries() -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(db.engine, "before_cursor_execute", listen)
+
+
+def zip_of(parts: dict[str, bytes]) -> bytes:
+    """A zip archive of these parts (name -> bytes): the shape of an .xlsx, for the upload refusals."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, body in parts.items():
+            archive.writestr(name, body)
+    return out.getvalue()

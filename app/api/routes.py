@@ -28,8 +28,19 @@ docs = FlaskBlueprint("api_docs", __name__, url_prefix="/api/v1")
 
 PROBLEM = "application/problem+json"
 ANONYMOUS_MAX_AGE = 300  # published figures change only when a quarter is published or withdrawn
-ERRORS = {"401": {"description": "Unknown, revoked or expired token", "schema": schemas.Problem},
-          "400": {"description": "A bad parameter", "schema": schemas.Problem}}
+# Every refusal the API documents, as problem+json: each view lists the statuses it may answer with.
+ERRORS = {400: "A bad parameter", 401: "Unknown, revoked or expired token",
+          403: "Partnership figures asked for by a role that may not export them",
+          404: "No such quarter, or not published"}
+
+
+def refuses(*statuses: int):
+    """Document the view's refusals in the OpenAPI document (flask-smorest's alt_response, one each)."""
+    def decorate(view):
+        for status in statuses:
+            view = blp.alt_response(status, description=ERRORS[status], schema=schemas.Problem)(view)
+        return view
+    return decorate
 
 
 class ReadApi(Api):
@@ -128,8 +139,7 @@ def _paged(items: list, page: int, per_page: int, **extra) -> dict:
 @public
 @blp.arguments(schemas.PageArgs, location="query", as_kwargs=True)
 @blp.response(200, schemas.QuarterPage)
-@blp.alt_response(400, **ERRORS["400"])
-@blp.alt_response(401, **ERRORS["401"])
+@refuses(400, 401)
 def quarters(page: int, per_page: int):
     """Quarters: anonymous callers see only published, locked ones; a token sees every strategy quarter."""
     return _paged(service.quarters(g.api_user), page, per_page)
@@ -138,7 +148,7 @@ def quarters(page: int, per_page: int):
 @blp.route("/strategy")
 @public
 @blp.response(200, schemas.Strategy)
-@blp.alt_response(401, **ERRORS["401"])
+@refuses(401)
 def strategy():
     """The strategy and its objectives."""
     return service.strategy()
@@ -148,9 +158,7 @@ def strategy():
 @public
 @blp.arguments(schemas.QuarterArgs, location="query", as_kwargs=True)
 @blp.response(200, schemas.ActionPage)
-@blp.alt_response(400, **ERRORS["400"])
-@blp.alt_response(401, **ERRORS["401"])
-@blp.alt_response(404, description="No such quarter, or not published", schema=schemas.Problem)
+@refuses(400, 401, 404)
 def actions(page: int, per_page: int, quarter: str | None):
     """Actions in force in a quarter, with their lead agencies and partnership status."""
     found = service.quarter_for(g.api_user, quarter)
@@ -161,11 +169,7 @@ def actions(page: int, per_page: int, quarter: str | None):
 @public
 @blp.arguments(schemas.IndicatorArgs, location="query", as_kwargs=True)
 @blp.response(200, schemas.IndicatorPage)
-@blp.alt_response(400, **ERRORS["400"])
-@blp.alt_response(401, **ERRORS["401"])
-@blp.alt_response(403, description="Partnership figures asked for by a role that may not export them",
-                  schema=schemas.Problem)
-@blp.alt_response(404, description="No such quarter, or not published", schema=schemas.Problem)
+@refuses(400, 401, 403, 404)
 def indicators(page: int, per_page: int, quarter: str | None, audience: str | None):
     """Indicators with their values, targets, ratings and directions of travel, for an audience.
 

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from app.actions import service as actions_service
-from app.actions.models import Action, Update
+from app.actions.models import Update
 from app.audit import paging
 from app.csv_export import csv_response
 from app.cycle import notices, service
@@ -15,7 +15,7 @@ from app.errors import ConflictError
 from app.extensions import db
 from app.forms import positive_int
 from app.kpis import service as kpis_service
-from app.kpis.models import Indicator, IndicatorValue
+from app.kpis.models import IndicatorValue
 from app.permissions import (
     CYCLE_RUNNERS,
     REOPENERS,
@@ -184,32 +184,30 @@ def _lock_or_reopen(quarter: Quarter, form, form_name: str, reason_field, write,
 # --- review ------------------------------------------------------------------------------------------
 
 
+def _update_subject(update: Update) -> dict:
+    action = update.action
+    return {"kind": "Action update", "code": action.code, "title": action.title, "agency": update.agency,
+            "action": action}
+
+
+def _value_subject(value: IndicatorValue) -> dict:
+    indicator = value.indicator
+    return {"kind": "Indicator value", "code": indicator.code, "title": indicator.name, "agency": indicator.owner,
+            "indicator": indicator}
+
+
+# Each kind of return a review page takes (the URL's <kind>), and what the page says it is about.
+_REVIEWED = {"update": (Update, _update_subject), "value": (IndicatorValue, _value_subject)}
+
+
 def _load_item(kind: str, item_id: int, quarter: Quarter):
-    if kind == "update":
-        item = get_or_404(Update, item_id)
-        action = db.session.get(Action, item.action_id)
-        subject = {
-            "kind": "Action update",
-            "code": action.code,
-            "title": action.title,
-            "agency": item.agency,
-            "action": action,
-        }
-    elif kind == "value":
-        item = get_or_404(IndicatorValue, item_id)
-        indicator = db.session.get(Indicator, item.indicator_id)
-        subject = {
-            "kind": "Indicator value",
-            "code": indicator.code,
-            "title": indicator.name,
-            "agency": indicator.owner,
-            "indicator": indicator,
-        }
-    else:
+    if kind not in _REVIEWED:
         abort(404)
+    model, subject = _REVIEWED[kind]
+    item = get_or_404(model, item_id)
     if (item.year, item.quarter) != (quarter.year, quarter.number):
         abort(404)
-    return item, subject
+    return item, subject(item)
 
 
 REVIEW = "/<quarter_slug>/review/<kind>/<int:item_id>"

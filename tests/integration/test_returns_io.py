@@ -23,7 +23,7 @@ from app.returns_io.upload_file import OLE_MAGIC, SIZE_LIMIT
 from app.strategy import service as calendar
 from app.strategy.quarters import Quarter
 from tests.conftest import csrf_token
-from tests.helpers import action, audit_count
+from tests.helpers import action, audit_count, zip_of
 from tests.returns_helpers import fill, row_of, token_on
 
 Q = Quarter(2019, 1)
@@ -156,17 +156,9 @@ def test_confirming_the_same_preview_twice_writes_once(police_lead, police, make
 # --- refusals ------------------------------------------------------------------------------------------
 
 
-def _zip(parts: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, body in parts.items():
-            archive.writestr(name, body)
-    return out.getvalue()
-
-
 def _macro(data: bytes) -> bytes:
     source = zipfile.ZipFile(io.BytesIO(data))
-    return _zip({**{n: source.read(n) for n in source.namelist()}, "xl/vbaProject.bin": b"\x00macro"})
+    return zip_of({**{n: source.read(n) for n in source.namelist()}, "xl/vbaProject.bin": b"\x00macro"})
 
 
 FILE_REFUSALS = [
@@ -177,7 +169,7 @@ FILE_REFUSALS = [
     ("encrypted", lambda d: OLE_MAGIC + d, "police.xlsx", "The file is password-protected (encrypted)"),
     ("over the size limit", lambda d: d + b"\x00" * (SIZE_LIMIT + 1 - len(d)), "police.xlsx",
      "The file must be smaller than 5 MB"),
-    ("a zip bomb", lambda d: _zip({"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"0" * (51 * 1024 * 1024)}),
+    ("a zip bomb", lambda d: zip_of({"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"0" * (51 * 1024 * 1024)}),
      "police.xlsx", "The file is too large once unpacked"),
     ("truncated", lambda d: d[: len(d) // 2], "police.xlsx", "not an Excel workbook"),
     ("a formula", lambda d: fill(d, FILLED, {"DV01": {"value": "=300+1"}}), "police.xlsx",
@@ -510,8 +502,8 @@ def test_bulk_upload_is_refused_to_viewers_and_without_a_csrf_token(login, polic
 def _mutations(real: bytes, rng: random.Random) -> list[tuple[str, bytes]]:
     cases = [("empty", b""), ("one byte", b"P"), ("zip magic only", b"PK\x03\x04"), ("OLE magic", OLE_MAGIC),
              ("random", rng.randbytes(2000)), ("half", real[: len(real) // 2]), ("all but the end", real[:-22]),
-             ("zip bomb lite", _zip({"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"<" * (40 * 1024 * 1024)})),
-             ("nested zeros", _zip({"[Content_Types].xml": b"\x00" * 1000, "xl/workbook.xml": b"\x00" * 5000}))]
+             ("zip bomb lite", zip_of({"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"<" * (40 * 1024 * 1024)})),
+             ("nested zeros", zip_of({"[Content_Types].xml": b"\x00" * 1000, "xl/workbook.xml": b"\x00" * 5000}))]
     for n in range(20):
         data = bytearray(real)
         for _ in range(rng.randint(1, 40)):
@@ -522,7 +514,7 @@ def _mutations(real: bytes, rng: random.Random) -> list[tuple[str, bytes]]:
         parts = {p: source.read(p) for p in source.namelist()}
         body = parts[name]
         parts[name] = body[: rng.randrange(max(len(body), 1))] + rng.randbytes(20)
-        cases.append((f"garbled part {n} {name}", _zip(parts)))
+        cases.append((f"garbled part {n} {name}", zip_of(parts)))
     return cases
 
 

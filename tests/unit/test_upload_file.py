@@ -18,6 +18,7 @@ from app.returns_io.upload_file import (
     read_csv,
     read_xlsx,
 )
+from tests.helpers import zip_of
 
 
 def _xlsx(fill=None) -> bytes:
@@ -33,17 +34,9 @@ def _xlsx(fill=None) -> bytes:
     return out.getvalue()
 
 
-def _zip(parts: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, body in parts.items():
-            archive.writestr(name, body)
-    return out.getvalue()
-
-
 def _with_macro() -> bytes:
     source = zipfile.ZipFile(io.BytesIO(_xlsx()))
-    return _zip({**{n: source.read(n) for n in source.namelist()}, "xl/vbaProject.bin": b"macro"})
+    return zip_of({**{n: source.read(n) for n in source.namelist()}, "xl/vbaProject.bin": b"macro"})
 
 
 def _macro_content_type() -> bytes:
@@ -51,7 +44,7 @@ def _macro_content_type() -> bytes:
     parts = {n: source.read(n) for n in source.namelist()}
     parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
         b"spreadsheetml.sheet.main+xml", b"ms-excel.sheet.macroEnabled.main+xml")
-    return _zip(parts)
+    return zip_of(parts)
 
 
 @pytest.mark.parametrize(("what", "data", "name", "message"), [
@@ -62,8 +55,8 @@ def _macro_content_type() -> bytes:
     ("macro-enabled by name", _xlsx(), "a.xlsm", "macro-enabled workbook"),
     ("vbaProject inside", _with_macro(), "a.xlsx", "contains macros"),
     ("macro content type", _macro_content_type(), "a.xlsx", "macro-enabled workbook"),
-    ("a zip that is no workbook", _zip({"hello.txt": b"hi"}), "a.xlsx", "not an Excel workbook"),
-    ("a zip bomb", _zip({"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"0" * (60 * 1024 * 1024)}), "a.xlsx",
+    ("a zip that is no workbook", zip_of({"hello.txt": b"hi"}), "a.xlsx", "not an Excel workbook"),
+    ("a zip bomb", zip_of({"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"0" * (60 * 1024 * 1024)}), "a.xlsx",
      "too large once unpacked"),
     ("truncated", _xlsx()[:400], "a.xlsx", "not an Excel workbook"),
 ])
@@ -90,7 +83,7 @@ def test_damaged_xml_inside_a_zip_is_refused():
     parts = {n: source.read(n) for n in source.namelist()}
     parts["xl/worksheets/sheet1.xml"] = b"<worksheet><sheetData><row><c r='A1'"
     with pytest.raises(FileRefused, match="damaged"):
-        read_xlsx(_zip(parts), "a.xlsx")
+        read_xlsx(zip_of(parts), "a.xlsx")
 
 
 @pytest.mark.parametrize(("value", "text"), [
