@@ -68,10 +68,7 @@ def edit_update(action_id: int, agency_id: int, quarter_slug: str):
     existing = service.find_update(action, agency.id, quarter)
     form = update_form_for(action)
     if request.method == "GET":
-        _fill(form, existing)
-        notice = (_copy_last_quarter(form, service.previous_update(action, agency.id, quarter))
-                  if request.args.get("copy") == "last-quarter" else None)
-        return _update_page(action, agency, quarter, form, existing, notice=notice)
+        return _first_update_page(action, agency, quarter, form, existing)
     if not form.validate_on_submit():
         return _update_page(action, agency, quarter, form, existing)
     outcome = commit_write(lambda: service.save_update(current_user, action, agency, quarter, **form.for_service()),
@@ -83,6 +80,14 @@ def edit_update(action_id: int, agency_id: int, quarter_slug: str):
     # Keep what the lead typed on screen (the form still holds it) beside the conflict or the lock.
     return _update_page(action, agency, quarter, form, outcome.conflict or existing, conflict=outcome.conflict,
                         locked_error=str(outcome.refusal) if outcome.refusal else None)
+
+
+def _first_update_page(action, agency, quarter, form, existing):
+    """The form as saved so far, or (asked with ?copy=last-quarter) last quarter's update copied in."""
+    _fill(form, existing)
+    notice = (_copy_last_quarter(form, service.previous_update(action, agency.id, quarter))
+              if request.args.get("copy") == "last-quarter" else None)
+    return _update_page(action, agency, quarter, form, existing, notice=notice)
 
 
 def _follow_to_row_in_force(action, agency, quarter):
