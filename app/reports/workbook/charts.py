@@ -6,8 +6,6 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import pandas as pd
-
 from app.reports.workbook.indicators import _by_quarter
 from app.reports.workbook.layout import (
     _CHART_FIRST_QUARTER_COL,
@@ -17,6 +15,7 @@ from app.reports.workbook.layout import (
     _FIRST_DATA_ROW,
     _HEADER_ROW,
     _NUMBER_FORMATS,
+    Writer,
     _chart_value,
     _Col,
     _format_numbers,
@@ -51,7 +50,7 @@ def axis_bounds(numbers: Iterable[float | None], measure: str) -> tuple[float, f
 
 
 def _write_indicator_charts(
-    writer: pd.ExcelWriter, data: PackData, formats: _Formats, quarters: Sequence[Quarter]
+    writer: Writer, data: PackData, formats: _Formats, quarters: Sequence[Quarter]
 ) -> list[int]:
     """Write the chart figures and one line chart per indicator; return each indicator's value row."""
     sheet = "Indicator charts"

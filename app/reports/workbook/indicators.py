@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import pandas as pd
 from xlsxwriter.utility import quote_sheetname, xl_range
 
 from app.kpis.charts import NO_TARGET
 from app.reports.workbook.layout import (
     _CHART_FIRST_QUARTER_COL,
     _FIRST_DATA_ROW,
+    Writer,
     _Col,
     _format_numbers,
     _Formats,
@@ -53,7 +53,7 @@ def _target_wording(indicator: IndicatorRow) -> str | None:
 
 
 def _write_indicators(
-    writer: pd.ExcelWriter,
+    writer: Writer,
     data: PackData,
     formats: _Formats,
     quarters: Sequence[Quarter],
