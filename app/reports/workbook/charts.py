@@ -18,7 +18,6 @@ from app.reports.workbook.layout import (
     Writer,
     _chart_value,
     _Col,
-    _format_numbers,
     _Formats,
     _freeze,
     _place_chart,
@@ -87,11 +86,9 @@ def _write_indicator_charts(
             measures.append(indicator.measure)
             body.append([_text(indicator.code), _text(indicator.name), series, *values])
         series_rows.append(placed)
-    last = _write_table(writer, sheet, columns, body, formats)
+    # The quarter columns are the "number" ones: each figure is written once, with its measure's format.
+    last = _write_table(writer, sheet, columns, body, formats, measures=measures)
     first_q = _CHART_FIRST_QUARTER_COL
-    for index, (cells, measure) in enumerate(zip(body, measures, strict=True)):
-        _format_numbers(ws, _FIRST_DATA_ROW + index, [(first_q + i, v) for i, v in enumerate(cells[first_q:])],
-                        measure, formats)
     _freeze(ws, 3)
     if not quarters:
         return value_rows

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -205,10 +205,14 @@ def text_lines(text: str, width: float) -> int:
     Words wrap whole, as the spreadsheet wraps them; a word longer than the line breaks across lines.
     """
     per_line = max(1, int(width * _CHARS_PER_WIDTH))
+    if len(text) <= per_line and "\n" not in text:
+        return 1  # the common short cell: it fits, whatever its words
     lines = 0
     for paragraph in text.split("\n"):
         used = 0
         lines += 1
+        if len(paragraph) <= per_line:
+            continue  # its words and the single spaces between them fit on one line
         for word in paragraph.split():
             if used and used + 1 + len(word) > per_line:
                 lines += 1
@@ -282,17 +286,21 @@ class Writer:
         self.book = book
 
 
-def _write_cells(ws: Any, row: int, first_col: int, cells: Sequence[object], formats: _Formats) -> None:
+def _write_cells(ws: Any, row: int, first_col: int, cells: Sequence[object], formats: _Formats,
+                 numeric: Container[int] = (), measure: str | None = None) -> None:
     """Write one table row's cells as pandas' `to_excel` wrote them, without its per-cell overhead.
 
     No cell format, so the column's format applies; a date or time carries its own number format. An
     empty cell (None, "", NaN) is left unwritten; text is only ever written as text (the workbook's
-    strings_to_* options are off and safe_text has already run).
+    strings_to_* options are off and safe_text has already run). A number in a `numeric` column is
+    written once with the number format of `measure`, as _format_numbers would rewrite it.
     """
     write_string, write_number = ws.write_string, ws.write_number
     for col, value in enumerate(cells, start=first_col):
         kind = value.__class__
-        if kind is str:
+        if numeric and col - first_col in numeric and isinstance(value, int | float) and kind is not bool:
+            write_number(row, col, value, formats.number(number_format(measure, value)))
+        elif kind is str:
             if value:
                 write_string(row, col, value)
         elif kind is int:
@@ -337,10 +345,12 @@ def _write_table(
     first_col: int = 0,
     autofilter: bool = True,
     set_widths: bool = True,
+    measures: Sequence[str] | None = None,
 ) -> int:
     """Write headers and rows; return the last row written (the header row if none).
 
-    Every row is made tall enough for its wrapped text, the header row included.
+    Every row is made tall enough for its wrapped text, the header row included. With `measures` (one
+    per row), the numbers in "number" columns get their measure's number format (see number_format).
     """
     ws = writer.book.get_worksheet_by_name(sheet)
     widths = []
@@ -355,9 +365,10 @@ def _write_table(
     last_row = first_row + len(rows)
     wrapped = [(i, widths[i]) for i, c in enumerate(columns) if c.kind == "wrap"]
     wrap_format = formats.by_kind["wrap"]
+    numeric = {i for i, c in enumerate(columns) if c.kind == "number"} if measures is not None else set()
     for index, cells in enumerate(rows):
         row = first_row + 1 + index
-        _write_cells(ws, row, first_col, cells, formats)
+        _write_cells(ws, row, first_col, cells, formats, numeric, measures[index] if measures is not None else None)
         if not set_widths:
             # The sheet's column formats belong to its first table: wrap this table's text explicitly.
             for i, _ in wrapped:
