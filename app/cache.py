@@ -130,6 +130,12 @@ def version() -> int | None:
     return found
 
 
+def note_version(found: int | None) -> None:
+    """Take the data version read by another query of this request's transaction (see version())."""
+    if has_request_context():
+        g.data_version = found
+
+
 def bump() -> None:
     """Move the data version on now, in the session's transaction (writes outside the ORM's sight)."""
     db.session.execute(update(DataVersion).where(DataVersion.id == 1).values(n=DataVersion.n + 1))
