@@ -130,6 +130,12 @@ def version() -> int | None:
     return found
 
 
+def note_version(found: int | None) -> None:
+    """Take the data version read by another query of this request's transaction (see version())."""
+    if has_request_context():
+        g.data_version = found
+
+
 def bump() -> None:
     """Move the data version on now, in the session's transaction (writes outside the ORM's sight)."""
     db.session.execute(update(DataVersion).where(DataVersion.id == 1).values(n=DataVersion.n + 1))
@@ -153,6 +159,7 @@ def clear_memory() -> None:
     """Forget this worker's recent entries (as a freshly started worker has none)."""
     with _memory_lock:
         _memory().clear()
+        current_app.extensions.pop("data_version_remembered", None)
 
 
 def _remember_in_memory(entry: tuple[int, str], value: bytes) -> None:
@@ -197,6 +204,28 @@ def get_or_build(key: tuple, build: Callable[[], Any]) -> Any:
     """get_or_build_bytes for JSON-able content (strings, numbers, lists, dicts)."""
     value, _ = get_or_build_bytes(key, lambda: json.dumps(build()).encode())
     return json.loads(value)
+
+
+def remembered(key: tuple, build: Callable[[], Any]) -> Any:
+    """build(), kept in this worker's memory for the current data version only (never in cache_entry).
+
+    For small values every request needs (the current quarter): they cost a query each time, and a
+    row of cache_entry each would cost as much to read. The value must be immutable, as it is shared.
+    """
+    current = version()
+    if current is None or db.session.info.get(_WROTE):
+        return build()
+    with _memory_lock:
+        kept = current_app.extensions.get("data_version_remembered")
+        if kept is None or kept[0] != current:
+            kept = (current, {})  # a new version: what was remembered for the old one is dropped
+            current_app.extensions["data_version_remembered"] = kept
+        if key in kept[1]:
+            return kept[1][key]
+    value = build()
+    with _memory_lock:
+        kept[1][key] = value
+    return value
 
 
 def _keep(engine, hashed: str, current: int, value: bytes) -> None:

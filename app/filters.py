@@ -13,6 +13,7 @@ from app.auth.models import Role
 from app.kpis import charts
 from app.kpis.scoring import Rag
 from app.kpis.seed import source_name
+from app.navigation import site_header
 from app.strategy.quarters import financial_year_slug
 
 
@@ -40,6 +41,7 @@ def register_template_helpers(app: Flask) -> None:
             "source_name": source_name,
         }
 
+    app.add_template_global(site_header, "site_header")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(financial_year_slug, "fy_slug")

@@ -1,5 +1,7 @@
 """Views of the actions feature: thin — load, check, validate, call the service, commit once."""
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
@@ -159,7 +161,9 @@ def _form_context(action, agency, quarter, form, upd, conflict=None, saved_messa
 @signed_in
 def dashboard():
     quarter_slug = request.args.get("quarter")
-    quarter = quarter_or_404(quarter_slug) if quarter_slug else calendar.current_quarter()
+    # The current quarter only changes with the data (or the date): not a query on every view.
+    quarter = quarter_or_404(quarter_slug) if quarter_slug else cache.remembered(
+        ("current_quarter", date.today().isoformat()), calendar.current_quarter)
     page = page_or_404()  # its range is checked once the rows matching the filters are counted
     as_fragment = wants_fragment()
     # Keyed by every parameter as given: the form and the page links carry the request's own parameters.

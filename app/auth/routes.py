@@ -40,11 +40,11 @@ ENDED_MESSAGES = {
 def load_user(user_id: str) -> User | None:
     # Flask-Login calls this on the first use of current_user in a request: the cookie alone is not
     # enough, the server-side session must still be live (not signed out, ended, idle or too old).
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    user, row = sessions.user_with_session(int(user_id), session.get(SID)) if user_id.isdigit() else (None, None)
     if user is None or not user.active:
         g.session_end_reason = "ended"
         return None
-    row, reason = sessions.check(user, session.get(SID))
+    row, reason = sessions.check(user, session.get(SID), row)
     if row is None:
         g.session_end_reason = reason
         return None

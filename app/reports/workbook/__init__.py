@@ -13,7 +13,7 @@ import io
 from datetime import UTC
 from typing import Any
 
-import pandas as pd
+import xlsxwriter
 
 from app.reports.workbook.actions import _write_actions, _write_exceptions
 from app.reports.workbook.charts import _write_indicator_charts, axis_bounds
@@ -23,6 +23,7 @@ from app.reports.workbook.indicators import _by_quarter, _quarter_columns, _writ
 from app.reports.workbook.layout import (
     _CHART_WIDTH,
     _HEADER_ROW,
+    Writer,
     _make_formats,
     number_format,
     row_height,
@@ -91,15 +92,11 @@ def build_pack(data: PackData) -> bytes:
                # Arial, not Calibri: LibreOffice has Arial's metrics (Liberation Sans) but rarely Calibri's,
                # and a substitute font widens every column by a third, so print scales and page breaks
                # worked out here came out wrong. Arial 10 has Calibri 11's 7-pixel digit, so widths hold.
-               "default_format_properties": {"font_name": "Arial", "font_size": 10}}
-    with pd.ExcelWriter(
-        buffer,
-        engine="xlsxwriter",
-        date_format="dd/mm/yyyy",
-        datetime_format="dd/mm/yyyy hh:mm",
-        engine_kwargs={"options": options},
-    ) as writer:
-        book = writer.book
+               "default_format_properties": {"font_name": "Arial", "font_size": 10},
+               # Assembled in memory, not through a temporary file per part (about 1,700 at 100x).
+               "in_memory": True}
+    with xlsxwriter.Workbook(buffer, options) as book:
+        writer = Writer(book)
         formats = _make_formats(book)
         names = SHEET_NAMES + ((YEAR_END_SHEET,) if data.year_end is not None else ())
         for name in names:

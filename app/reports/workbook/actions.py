@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import pandas as pd
-
 from app.reports.workbook.layout import (
     _FIRST_DATA_ROW,
+    Writer,
     _Col,
     _Formats,
     _freeze,
@@ -55,7 +54,7 @@ def _action_cells(action: ActionRow, columns: Sequence[_Col]) -> list[object]:
 
 
 def _write_action_sheet(
-    writer: pd.ExcelWriter,
+    writer: Writer,
     data: PackData,
     formats: _Formats,
     sheet: str,
@@ -74,7 +73,7 @@ def _write_action_sheet(
         ws.write_string(_FIRST_DATA_ROW, 0, empty_message, formats.note)
 
 
-def _write_actions(writer: pd.ExcelWriter, data: PackData, formats: _Formats) -> None:
+def _write_actions(writer: Writer, data: PackData, formats: _Formats) -> None:
     _write_action_sheet(
         writer,
         data,
@@ -87,7 +86,7 @@ def _write_actions(writer: pd.ExcelWriter, data: PackData, formats: _Formats) ->
     )
 
 
-def _write_exceptions(writer: pd.ExcelWriter, data: PackData, formats: _Formats) -> None:
+def _write_exceptions(writer: Writer, data: PackData, formats: _Formats) -> None:
     # Red before Amber; within each, the action plan's own order so codes stay in sequence.
     exceptions = [a for a in data.actions if a.status == "Red"] + [
         a for a in data.actions if a.status == "Amber"

@@ -6,8 +6,6 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import pandas as pd
-
 from app.reports.workbook.indicators import _by_quarter
 from app.reports.workbook.layout import (
     _CHART_FIRST_QUARTER_COL,
@@ -17,9 +15,9 @@ from app.reports.workbook.layout import (
     _FIRST_DATA_ROW,
     _HEADER_ROW,
     _NUMBER_FORMATS,
+    Writer,
     _chart_value,
     _Col,
-    _format_numbers,
     _Formats,
     _freeze,
     _place_chart,
@@ -51,7 +49,7 @@ def axis_bounds(numbers: Iterable[float | None], measure: str) -> tuple[float, f
 
 
 def _write_indicator_charts(
-    writer: pd.ExcelWriter, data: PackData, formats: _Formats, quarters: Sequence[Quarter]
+    writer: Writer, data: PackData, formats: _Formats, quarters: Sequence[Quarter]
 ) -> list[int]:
     """Write the chart figures and one line chart per indicator; return each indicator's value row."""
     sheet = "Indicator charts"
@@ -88,11 +86,9 @@ def _write_indicator_charts(
             measures.append(indicator.measure)
             body.append([_text(indicator.code), _text(indicator.name), series, *values])
         series_rows.append(placed)
-    last = _write_table(writer, sheet, columns, body, formats)
+    # The quarter columns are the "number" ones: each figure is written once, with its measure's format.
+    last = _write_table(writer, sheet, columns, body, formats, measures=measures)
     first_q = _CHART_FIRST_QUARTER_COL
-    for index, (cells, measure) in enumerate(zip(body, measures, strict=True)):
-        _format_numbers(ws, _FIRST_DATA_ROW + index, [(first_q + i, v) for i, v in enumerate(cells[first_q:])],
-                        measure, formats)
     _freeze(ws, 3)
     if not quarters:
         return value_rows

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import pandas as pd
-
 from app.actions.rollup import STATUS_ORDER, Status
 from app.kpis.scoring import Rag
 from app.reports.workbook.layout import (
@@ -15,6 +13,7 @@ from app.reports.workbook.layout import (
     _MARKING_ROW,
     _NOTE_ROW,
     _TITLE_ROW,
+    Writer,
     _fit_row,
     _Formats,
     _text,
@@ -48,7 +47,7 @@ _SHEET_PURPOSES = {
 }
 
 
-def _write_cover(writer: pd.ExcelWriter, data: PackData, formats: _Formats, names: Sequence[str]) -> None:
+def _write_cover(writer: Writer, data: PackData, formats: _Formats, names: Sequence[str]) -> None:
     ws = writer.book.get_worksheet_by_name("Cover")
     ws.set_column(0, 0, 24)
     ws.set_column(1, 1, _COVER_TEXT_WIDTH, formats.by_kind["wrap"])

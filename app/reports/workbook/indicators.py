@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import pandas as pd
 from xlsxwriter.utility import quote_sheetname, xl_range
 
 from app.kpis.charts import NO_TARGET
 from app.reports.workbook.layout import (
     _CHART_FIRST_QUARTER_COL,
     _FIRST_DATA_ROW,
+    Writer,
     _Col,
-    _format_numbers,
     _Formats,
     _freeze,
     _preamble,
@@ -53,7 +52,7 @@ def _target_wording(indicator: IndicatorRow) -> str | None:
 
 
 def _write_indicators(
-    writer: pd.ExcelWriter,
+    writer: Writer,
     data: PackData,
     formats: _Formats,
     quarters: Sequence[Quarter],
@@ -109,11 +108,9 @@ def _write_indicators(
                 *([_text(indicator.disclosure)] if with_disclosure else []),
             ]
         )
-    last = _write_table(writer, sheet, columns, body, formats)
+    # Each number is written once, with its measure's format, rather than written and then rewritten.
+    last = _write_table(writer, sheet, columns, body, formats, measures=[i.measure for i in data.indicators])
     headers = [c.header for c in columns]
-    numeric = [i for i, c in enumerate(columns) if c.kind == "number"]
-    for index, (indicator, cells) in enumerate(zip(data.indicators, body, strict=True)):
-        _format_numbers(ws, _FIRST_DATA_ROW + index, [(i, cells[i]) for i in numeric], indicator.measure, formats)
     _status_fill(ws, _FIRST_DATA_ROW, last, headers.index("RAG"), RAG_LABELS, formats)
     _freeze(ws, 2)
     trend_col = headers.index("Trend")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-
-import pandas as pd
 
 from app.actions.rollup import Status
 from app.kpis.scoring import Rag
@@ -106,11 +105,27 @@ class _Formats:
     widths: dict[tuple[str, int], float] = field(default_factory=dict)
     # Number formats by name ("0.0%", "#,##0"...), made on first use.
     numbers: dict[str, Any] = field(default_factory=dict)
+    # Table cells' date formats by number format, made on first use.
+    dates: dict[str, Any] = field(default_factory=dict)
     book: Any = None
     # Row heights set so far, by (sheet, row), in points; other rows keep the default height.
     heights: dict[tuple[str, int], float] = field(default_factory=dict)
     # Charts placed so far, by sheet: (top row, points tall), so page breaks can keep each one whole.
     charts: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+
+    def date_format(self) -> Any:
+        """The format of a date in a table cell, made on first use (where pandas made it, so styles match)."""
+        return self.number_only("dd/mm/yyyy")
+
+    def datetime_format(self) -> Any:
+        """The format of a date and time in a table cell, made on first use."""
+        return self.number_only("dd/mm/yyyy hh:mm")
+
+    def number_only(self, num_format: str) -> Any:
+        # Only the number format: the cell keeps the workbook's font and alignment, as pandas wrote dates.
+        if num_format not in self.dates:
+            self.dates[num_format] = self.book.add_format({"num_format": num_format})
+        return self.dates[num_format]
 
     def number(self, num_format: str | None) -> Any:
         """The cell format showing a number as `num_format` (None: the plain number format)."""
@@ -190,10 +205,14 @@ def text_lines(text: str, width: float) -> int:
     Words wrap whole, as the spreadsheet wraps them; a word longer than the line breaks across lines.
     """
     per_line = max(1, int(width * _CHARS_PER_WIDTH))
+    if len(text) <= per_line and "\n" not in text:
+        return 1  # the common short cell: it fits, whatever its words
     lines = 0
     for paragraph in text.split("\n"):
         used = 0
         lines += 1
+        if len(paragraph) <= per_line:
+            continue  # its words and the single spaces between them fit on one line
         for word in paragraph.split():
             if used and used + 1 + len(word) > per_line:
                 lines += 1
@@ -260,8 +279,64 @@ def _preamble(ws: Any, data: PackData, formats: _Formats, title: str, note: str)
         ws.write_string(_NOTE_ROW, 0, _text(note), formats.note)
 
 
+class Writer:
+    """What each sheet writer is handed: the XlsxWriter workbook as `.book`, as pandas' ExcelWriter had it."""
+
+    def __init__(self, book: Any) -> None:
+        self.book = book
+
+
+def _write_cells(ws: Any, row: int, first_col: int, cells: Sequence[object], formats: _Formats,
+                 numeric: Container[int] = (), measure: str | None = None) -> None:
+    """Write one table row's cells as pandas' `to_excel` wrote them, without its per-cell overhead.
+
+    No cell format, so the column's format applies; a date or time carries its own number format. An
+    empty cell (None, "", NaN) is left unwritten; text is only ever written as text (the workbook's
+    strings_to_* options are off and safe_text has already run). A number in a `numeric` column is
+    written once with the number format of `measure`, as _format_numbers would rewrite it.
+    """
+    write_string, write_number = ws.write_string, ws.write_number
+    for col, value in enumerate(cells, start=first_col):
+        kind = value.__class__
+        if numeric and col - first_col in numeric and isinstance(value, int | float) and kind is not bool:
+            write_number(row, col, value, formats.number(number_format(measure, value)))
+        elif kind is str:
+            if value:
+                write_string(row, col, value)
+        elif kind is int:
+            write_number(row, col, value)
+        elif kind is float:
+            _write_float(ws, row, col, value)
+        elif value is None:
+            continue
+        elif kind is bool:
+            ws.write_boolean(row, col, value)
+        elif isinstance(value, datetime):
+            ws.write_datetime(row, col, value, formats.datetime_format())
+        elif isinstance(value, date):
+            ws.write_datetime(row, col, value, formats.date_format())
+        elif isinstance(value, numbers.Integral):  # numpy's integers among them
+            write_number(row, col, int(value))
+        elif isinstance(value, numbers.Real):  # numpy's floats among them
+            _write_float(ws, row, col, float(value))
+        else:
+            # Anything else (a Decimal, a numpy scalar that is not a float, an enum) as its text, as pandas did.
+            text = str(value)
+            if text:
+                write_string(row, col, text)
+
+
+def _write_float(ws: Any, row: int, col: int, value: float) -> None:
+    if math.isnan(value):
+        return  # pandas left the cell empty
+    if math.isinf(value):
+        ws.write_string(row, col, "inf" if value > 0 else "-inf")  # pandas' inf_rep
+        return
+    ws.write_number(row, col, value)
+
+
 def _write_table(
-    writer: pd.ExcelWriter,
+    writer: Writer,
     sheet: str,
     columns: Sequence[_Col],
     rows: Sequence[Sequence[object]],
@@ -270,10 +345,12 @@ def _write_table(
     first_col: int = 0,
     autofilter: bool = True,
     set_widths: bool = True,
+    measures: Sequence[str] | None = None,
 ) -> int:
-    """Write headers and rows through pandas; return the last row written (the header row if none).
+    """Write headers and rows; return the last row written (the header row if none).
 
-    Every row is made tall enough for its wrapped text, the header row included.
+    Every row is made tall enough for its wrapped text, the header row included. With `measures` (one
+    per row), the numbers in "number" columns get their measure's number format (see number_format).
     """
     ws = writer.book.get_worksheet_by_name(sheet)
     widths = []
@@ -286,21 +363,19 @@ def _write_table(
         ws.write_string(first_row, col, column.header, formats.header)
     _fit_row(ws, first_row, [(c.header, w) for c, w in zip(columns, widths, strict=True)], formats)
     last_row = first_row + len(rows)
-    if rows:
-        # object dtype keeps each cell's own type: a "<5" next to a 12 stays text, a date stays a date.
-        frame = pd.DataFrame(list(rows), columns=[c.header for c in columns], dtype=object)
-        frame.to_excel(
-            writer, sheet_name=sheet, startrow=first_row + 1, startcol=first_col, header=False, index=False
-        )
-    wrapped = [i for i, c in enumerate(columns) if c.kind == "wrap"]
+    wrapped = [(i, widths[i]) for i, c in enumerate(columns) if c.kind == "wrap"]
+    wrap_format = formats.by_kind["wrap"]
+    numeric = {i for i, c in enumerate(columns) if c.kind == "number"} if measures is not None else set()
     for index, cells in enumerate(rows):
         row = first_row + 1 + index
+        _write_cells(ws, row, first_col, cells, formats, numeric, measures[index] if measures is not None else None)
         if not set_widths:
             # The sheet's column formats belong to its first table: wrap this table's text explicitly.
-            for i in wrapped:
+            for i, _ in wrapped:
                 if isinstance(cells[i], str):
-                    ws.write_string(row, first_col + i, cells[i], formats.by_kind["wrap"])
-        _fit_row(ws, row, [(cells[i], widths[i]) for i in wrapped], formats)
+                    ws.write_string(row, first_col + i, cells[i], wrap_format)
+        if wrapped:
+            _fit_row(ws, row, [(cells[i], width) for i, width in wrapped], formats)
     if autofilter:
         ws.autofilter(first_row, first_col, last_row, first_col + len(columns) - 1)
     return last_row

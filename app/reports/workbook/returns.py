@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
-from app.reports.workbook.layout import _Col, _Formats, _freeze, _preamble, _text, _write_table
+from app.reports.workbook.layout import Writer, _Col, _Formats, _freeze, _preamble, _text, _write_table
 from app.reports.workbook.shapes import PackData, ReturnRow, completion
 
 
-def _write_returns(writer: pd.ExcelWriter, data: PackData, formats: _Formats) -> None:
+def _write_returns(writer: Writer, data: PackData, formats: _Formats) -> None:
     sheet = "Returns"
     ws = writer.book.get_worksheet_by_name(sheet)
     _preamble(

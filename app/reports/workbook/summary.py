@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import pandas as pd
-
 from app.reports.workbook.layout import (
     _CHART_HEIGHT,
     _CHART_WIDTH,
@@ -14,6 +12,7 @@ from app.reports.workbook.layout import (
     _HEADER_ROW,
     _STATUS_COLOURS,
     _WIDE_TEXT,
+    Writer,
     _Col,
     _Formats,
     _freeze,
@@ -70,7 +69,7 @@ def _stacked_status_chart(
     return chart
 
 
-def _write_summary(writer: pd.ExcelWriter, data: PackData, formats: _Formats) -> None:
+def _write_summary(writer: Writer, data: PackData, formats: _Formats) -> None:
     sheet = "Summary"
     ws = writer.book.get_worksheet_by_name(sheet)
     _preamble(ws, data, formats, f"Summary: {data.quarter}", data.status_note)

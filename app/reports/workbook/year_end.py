@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from app.reports.workbook.indicators import _target_number, _target_wording
 from app.reports.workbook.layout import (
     _CHART_HEIGHT,
     _FIRST_DATA_ROW,
+    Writer,
     _Col,
     _format_numbers,
     _Formats,
@@ -23,7 +22,7 @@ from app.reports.workbook.shapes import RAG_LABELS, YEAR_END_SHEET, PackData, Ye
 from app.reports.workbook.summary import _count_rows, _stacked_status_chart
 
 
-def _write_year_end(writer: pd.ExcelWriter, data: PackData, year_end: YearEnd, formats: _Formats) -> None:
+def _write_year_end(writer: Writer, data: PackData, year_end: YearEnd, formats: _Formats) -> None:
     sheet = YEAR_END_SHEET
     book = writer.book
     ws = book.get_worksheet_by_name(sheet)
