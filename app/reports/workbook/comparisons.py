@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
-from app.reports.workbook.layout import _FIRST_DATA_ROW, _Col, _Formats, _freeze, _preamble, _text, _write_table
+from app.reports.workbook.layout import (
+    _FIRST_DATA_ROW,
+    Writer,
+    _Col,
+    _Formats,
+    _freeze,
+    _preamble,
+    _text,
+    _write_table,
+)
 from app.reports.workbook.shapes import PackData
 
 _COLUMNS = (
@@ -20,7 +27,7 @@ _COLUMNS = (
 )
 
 
-def _write_comparisons(writer: pd.ExcelWriter, data: PackData, formats: _Formats) -> None:
+def _write_comparisons(writer: Writer, data: PackData, formats: _Formats) -> None:
     sheet = "Comparisons"
     ws = writer.book.get_worksheet_by_name(sheet)
     _preamble(ws, data, formats, f"Compared with other boroughs: {data.quarter}",
