@@ -64,13 +64,13 @@ def pages(quarter: str) -> list[Page]:
 def _pages(quarter: str) -> list[Page]:
     return [
         Page("dashboard", f"/dashboard?quarter={quarter}", "coordinator"),
-        Page("dashboard, new data", f"/dashboard?quarter={quarter}", "coordinator", after_save=True),
+        Page("dashboard after a save", f"/dashboard?quarter={quarter}", "coordinator", after_save=True),
         Page("my actions", "/my-actions", "lead"),
         Page("cycle tracker", f"/cycle/{quarter}", "coordinator"),
         Page("indicator catalogue", f"/indicators?quarter={quarter}", "coordinator"),
         Page("audit trail", "/audit/", "coordinator"),
         Page("report page", f"/reports/{quarter}", "coordinator", document=True),
-        Page("report, new data", f"/reports/{quarter}", "coordinator", document=True, after_save=True),
+        Page("report after a save", f"/reports/{quarter}", "coordinator", document=True, after_save=True),
         Page("pack export", f"/reports/{quarter}/pack.xlsx?audience=published", "coordinator", document=True),
     ]
 
