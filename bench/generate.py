@@ -227,6 +227,12 @@ def grow(factor: int) -> None:
         _copy_audit(factor - 1)
         _fix_sequences()
     db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        # A live database is analysed by autovacuum as it grows; rows bulk-inserted a moment ago are not.
+        # Without statistics the planner takes every table for one row and nests loops over the quarter's
+        # roll-up: 2.8 s instead of 13 ms for the dashboard's counts at 100x (EXPLAIN ANALYZE, issue 11).
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
 
 
 def size() -> Size:
