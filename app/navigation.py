@@ -16,22 +16,24 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from app.auth.models import Role
+from app.permissions import ADMINS, RETURN_WRITERS, STAFF
 
 _ACCOUNT_ENDPOINTS = ("auth.account", "auth.change_password", "auth.my_sessions", "auth.set_up_two_factor")
 
-# (endpoint, text, who sees it (None: everyone signed in), is it the current section? (blueprint, endpoint))
+# (endpoint, text, who sees it (a role set of app.permissions; None: everyone signed in),
+#  is it the current section? (blueprint, endpoint))
 _ITEMS: list[tuple[str, str, tuple[Role, ...] | None, Callable[[str | None, str | None], bool] | None]] = [
     ("actions.dashboard", "RAG dashboard", None,
      lambda bp, ep: bp == "actions" and ep in ("actions.dashboard", "actions.action_page")),
     ("kpis.catalogue", "Indicators", None, lambda bp, ep: bp == "kpis"),
     ("reports.index", "Reports", None, lambda bp, ep: bp == "reports"),
     ("search.index", "Search", None, lambda bp, ep: bp == "search"),
-    ("actions.my_actions", "My actions", (Role.LEAD, Role.COORDINATOR),
+    ("actions.my_actions", "My actions", RETURN_WRITERS,
      lambda bp, ep: ep in ("actions.my_actions", "actions.edit_update")),
-    ("cycle.periods", "Quarterly cycle", (Role.ADMIN, Role.COORDINATOR), lambda bp, ep: bp == "cycle"),
-    ("refresh.index", "Plan", (Role.ADMIN, Role.COORDINATOR), lambda bp, ep: bp == "refresh"),
-    ("audit.index", "Audit", (Role.ADMIN, Role.COORDINATOR), lambda bp, ep: bp == "audit"),
-    ("admin.users", "Admin", (Role.ADMIN,), lambda bp, ep: bp == "admin"),
+    ("cycle.periods", "Quarterly cycle", STAFF, lambda bp, ep: bp == "cycle"),
+    ("refresh.index", "Plan", STAFF, lambda bp, ep: bp == "refresh"),
+    ("audit.index", "Audit", STAFF, lambda bp, ep: bp == "audit"),
+    ("admin.users", "Admin", ADMINS, lambda bp, ep: bp == "admin"),
     ("auth.account", "Your account", None, lambda bp, ep: ep in _ACCOUNT_ENDPOINTS),
     ("auth.logout_page", "Sign out", None, None),
 ]
