@@ -10,13 +10,14 @@ from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from app.config import config_for_environment, finalise
 from app.error_pages import register_error_pages
 from app.extensions import csrf, db, htmx, login_manager, migrate
-from app.filters import register_template_helpers
+from app.filters import TemplateEnvironment, register_template_helpers
 from app.security import register_security
 
 
 def create_app(config: type | dict | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, CLI, error pages and security headers."""
     app = Flask(__name__, instance_relative_config=False)
+    app.jinja_environment = TemplateEnvironment  # before app.jinja_env is first built, below
     app.config.from_object(config_for_environment())
     if isinstance(config, dict):
         app.config.update(config)

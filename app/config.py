@@ -25,9 +25,13 @@ class Config:
 
     # An idle session ends after this long; each request pushes it forward.
     SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_MINUTES", "30")) * 60  # seconds
-    PERMANENT_SESSION_LIFETIME = SESSION_IDLE_SECONDS
     # However active, a session ends this long after sign-in (ASVS 3.3: an absolute lifetime beside the idle one).
     SESSION_ABSOLUTE_SECONDS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12")) * 60 * 60  # seconds
+    # Both limits are enforced on the server (app/auth/sessions.py, which says which one ended a session).
+    # The cookie only carries the session's token, so it lives as long as a session can and is not
+    # signed again on every response: that was a sizeable share of each page's cost (issue 11).
+    PERMANENT_SESSION_LIFETIME = SESSION_ABSOLUTE_SECONDS
+    SESSION_REFRESH_EACH_REQUEST = False
     # last_seen is written at most this often, so reading pages does not write on every request.
     SESSION_TOUCH_SECONDS = 60  # seconds
     # Between a correct password and the second-factor code.
@@ -106,7 +110,14 @@ def config_for_environment() -> type[Config]:
 
 
 def finalise(config: dict) -> None:
-    """Fill the secret key in development and refuse to run without one elsewhere."""
+    """Fill the secret key in development and refuse to run without one elsewhere; drop the
+    connection ping on SQLite."""
+    if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        # The ping before each request's connection guards against a restarted database server (a
+        # PostgreSQL failover). SQLite has no server, and the ping cost a statement a request (issue 11).
+        options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.pop("pool_pre_ping", None)
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not config.get("SECRET_KEY"):
         if config.get("ENV_NAME") == "development":
             config["SECRET_KEY"] = _dev_secret_key()

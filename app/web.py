@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import abort, make_response, render_template, request
+from flask import abort, g, get_template_attribute, make_response, render_template, request, session
 from flask_htmx import HTMX
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from werkzeug.routing import IntegerConverter
 
+from app import cache
 from app.audit import paging
 from app.errors import ConflictError
 from app.extensions import db, htmx
@@ -33,6 +36,45 @@ def render_page_or_fragment(page: str, fragment: str, status: int = 200, **conte
     response = make_response(render_template(template, **context), status)
     response.headers.add("Vary", "HX-Request")
     return response
+
+
+# Where a kept page had this request's own values (render_kept_page). A NUL is in no rendered text: the
+# forms and the query strings refuse control characters, and templates escape nothing into one.
+_CSRF_HOLE, _NONCE_HOLE, _SIGNED_IN_HOLE = "\x00csrf\x00", "\x00nonce\x00", "\x00signed-in\x00"
+
+
+def render_kept_page(key: tuple, page: str, fragment: str, context: Callable[[], dict]):
+    """render_page_or_fragment for a page that is the same for every user of one role, but for the
+    page frame's own values: kept per data version (app/cache.py), not rendered on every view.
+
+    A page of the dashboard changes only with the data, the user's role (the menu, the staff's chase
+    list) and its address. It is kept with holes where this request's own values were (the CSRF token,
+    the CSP nonce, the "Signed in as" line), and each later view of any user with that role fills
+    them with its own. A request with a message to flash renders afresh: the message is its own.
+    `key` names everything else the page depends on; `context()` gives the templates' values.
+    """
+    if session.get("_flashes"):
+        return render_page_or_fragment(page, fragment, **context())
+    role = current_user.role if current_user.is_authenticated else None
+    full_key = ("kept_page", page, wants_fragment(), request.script_root, role, *key)
+
+    def build() -> bytes:
+        html = render_page_or_fragment(page, fragment, **context()).get_data(as_text=True)
+        return (html.replace(generate_csrf(), _CSRF_HOLE).replace(g.csp_nonce, _NONCE_HOLE)
+                .replace(_signed_in_line(), _SIGNED_IN_HOLE).encode())
+
+    kept, _ = cache.get_or_build_bytes(full_key, build)
+    html = (kept.decode().replace(_CSRF_HOLE, generate_csrf()).replace(_NONCE_HOLE, g.csp_nonce)
+            .replace(_SIGNED_IN_HOLE, _signed_in_line()))
+    response = make_response(html)
+    response.headers.add("Vary", "HX-Request")
+    return response
+
+
+def _signed_in_line() -> str:
+    if not current_user.is_authenticated:
+        return _SIGNED_IN_HOLE  # nothing to fill: the page has no such line
+    return str(get_template_attribute("macros/signed_in.html", "signed_in_as")(current_user))
 
 
 def get_or_404(model, ident):

@@ -36,6 +36,7 @@ from app.web import (
     page_or_404,
     pagination_links,
     quarter_or_404,
+    render_kept_page,
     render_page_or_fragment,
     wants_fragment,
 )
@@ -165,17 +166,30 @@ def dashboard():
     quarter = quarter_or_404(quarter_slug) if quarter_slug else cache.remembered(
         ("current_quarter", date.today().isoformat()), calendar.current_quarter)
     page = page_or_404()  # its range is checked once the rows matching the filters are counted
-    as_fragment = wants_fragment()
     # Keyed by every parameter as given: the form and the page links carry the request's own parameters.
-    key = ("dashboard", quarter.slug, as_fragment, sorted(request.args.items(multi=True)))
-    built = cache.get_or_build(key, lambda: _dashboard_main(quarter, page, as_fragment))
+    key = (quarter.slug, sorted(request.args.items(multi=True)))
+    return render_kept_page(key, "actions/dashboard.html", "actions/_dashboard_cached.html",
+                            lambda: _dashboard_context(quarter, page, key))
+
+
+def _dashboard_context(quarter: Quarter, page: int, key: tuple) -> dict:
+    as_fragment = wants_fragment()
+    built = cache.get_or_build(("dashboard", as_fragment, *key), lambda: _dashboard_main(quarter, page, as_fragment))
     if "html" not in built:
         abort(404)
-    missing_values = kpi_service.missing_values(quarter) if current_user.has_role(*STAFF) else None
     # Built by our own templates, which escape every value (see _dashboard_main).
     main_html = Markup(built["html"])  # noqa: S704
-    return render_page_or_fragment("actions/dashboard.html", "actions/_dashboard_cached.html",
-                                   main_html=main_html, quarter=quarter, missing_values=missing_values)
+    missing_html = _missing_values_html(quarter) if current_user.has_role(*STAFF) else ""
+    return {"main_html": main_html, "quarter": quarter, "missing_html": missing_html}
+
+
+def _missing_values_html(quarter: Quarter) -> Markup:
+    """The coordinator's chase list below the board. It lists every indicator still without a value
+    (hundreds in a large partnership) and holds nothing of the user's, so like the board it is built
+    once per data version: a value entered anywhere moves the version on and the list is built afresh."""
+    html = cache.get_or_build(("missing_values", quarter.slug), lambda: render_template(
+        "kpis/_missing_values.html", quarter=quarter, missing_values=kpi_service.missing_values(quarter)))
+    return Markup(html)  # noqa: S704 (our own template, which escapes every value)
 
 
 @bp.route("/dashboard.csv")

@@ -12,7 +12,7 @@ from itertools import chain, repeat
 
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload, subqueryload
+from sqlalchemy.orm import lazyload, load_only, selectinload, subqueryload
 
 from app.actions.models import Action, ActionLead, Objective, SubActionStatus, Update
 from app.actions.rollup import (
@@ -251,29 +251,30 @@ class MyActionRow:
 
 def my_actions(agency_id: int, quarter: Quarter) -> list[MyActionRow]:
     """The actions `agency_id` leads, each with that agency's update for `quarter` (or None)."""
-    actions = actions_for(quarter, agency_id=agency_id, lean=True)
-    updates = updates_in(quarter, [a.id for a in actions], lean=True)
-    return [
-        MyActionRow(a, next((u for u in updates.get(a.id, []) if u.agency_id == agency_id), None))
-        for a in actions
-    ]
+    return my_actions_page(agency_id, quarter, 1, per_page=None)[0]
 
 
 MY_ACTIONS_PAGE_SIZE = 50  # actions listed per page of "My actions"
 
 
-def my_actions_page(agency_id: int, quarter: Quarter, page: int, per_page: int = MY_ACTIONS_PAGE_SIZE
+def my_actions_page(agency_id: int, quarter: Quarter, page: int, per_page: int | None = MY_ACTIONS_PAGE_SIZE
                     ) -> tuple[list[MyActionRow], int]:
-    """One page of `my_actions`, and how many actions the agency leads in all; the same queries at any size."""
+    """One page of `my_actions` (per_page None: all of them), and how many actions the agency leads in
+    all; the same queries at any size."""
     query = _actions_query(quarter, agency_id=agency_id, lean=True)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    actions = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
-    updates = updates_in(quarter, [a.id for a in actions], lean=True)
-    rows = [
-        MyActionRow(a, next((u for u in updates.get(a.id, []) if u.agency_id == agency_id), None))
-        for a in actions
-    ]
-    return rows, total
+    # The list shows each action's code, title, timescale and leads, and the agency's own update: the
+    # long texts, the objective (already joined for the order) and the other leads' updates are not
+    # read, so a full page costs little more than a short one.
+    listed = query.options(load_only(Action.code, Action.title, Action.timescale), lazyload(Action.objective),
+                           selectinload(Action.leads))
+    actions = list(db.session.scalars(listed.limit(per_page).offset((page - 1) * (per_page or 0))))
+    own = db.session.scalars(
+        select(Update).options(*LEAN_UPDATE, lazyload(Update.agency)).where(
+            Update.year == quarter.year, Update.quarter == quarter.number, Update.agency_id == agency_id,
+            Update.action_id.in_([a.id for a in actions])))
+    by_action = {u.action_id: u for u in own}
+    return [MyActionRow(a, by_action.get(a.id)) for a in actions], total
 
 
 # --- the Strategic Group's dashboard --------------------------------------------------------

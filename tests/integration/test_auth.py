@@ -63,6 +63,17 @@ def test_idle_session_is_signed_out(app, make_user):
     assert db.session.scalars(select(UserSession)).all() == []
 
 
+def test_a_page_view_leaves_the_cookie_alone_and_the_server_keeps_the_idle_limit(app, make_user):
+    """The cookie carries only the session's token: it lives as long as a session can and is not signed
+    again on every response (issue 11); test_idle_session_is_signed_out shows the idle limit holds."""
+    from datetime import timedelta
+
+    client = sign_in(app.test_client(), make_user("viewer"))
+    client.get("/dashboard")  # the first page may store its CSRF secret in the session
+    assert "Set-Cookie" not in client.get("/dashboard").headers
+    assert app.permanent_session_lifetime == timedelta(seconds=app.config["SESSION_ABSOLUTE_SECONDS"])
+
+
 def test_sign_in_does_not_redirect_off_site(app, make_user):
     user = make_user("viewer")
     client = app.test_client()

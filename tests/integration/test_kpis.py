@@ -408,6 +408,17 @@ def test_missing_values_listing(app, make_user, agency_named, login):
     assert "Indicator values missing" not in login("viewer").get("/dashboard").get_data(as_text=True)
 
 
+def test_the_chase_list_is_kept_until_a_value_is_entered(app, login):
+    """The list below the dashboard is built once per data version: a value entered shows at once."""
+    coordinator = login("coordinator")
+    url = "/dashboard?quarter=2019-20-Q1"
+    for _ in range(2):  # the second view is the kept list
+        assert "DV02: Domestic incidents" in coordinator.get(url).get_data(as_text=True)
+    _value("DV02", Q, 40)
+    page = coordinator.get(url).get_data(as_text=True)
+    assert "DV02: Domestic incidents" not in page and "DV03:" in page
+
+
 def test_catalogue_filters(app, login, agency_named):
     _value("DV04", Q, 80)
     _value("DV05", Q, 20)

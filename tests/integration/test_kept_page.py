@@ -1,0 +1,69 @@
+"""The dashboard page is kept per data version and role, with holes for each request's own values
+(app/web.py, render_kept_page): every user must still get their own name, token and nonce."""
+
+import html
+import re
+
+from app.auth import service as auth_service
+from app.extensions import db
+from tests.conftest import post_form
+
+URL = "/dashboard?quarter=2019-20-Q1"
+_NONCE = re.compile(r"'nonce-([^']+)'")
+
+
+def _page(client, url: str = URL) -> tuple[str, str]:
+    response = client.get(url)
+    assert response.status_code == 200
+    return html.unescape(response.get_data(as_text=True)), response.headers["Content-Security-Policy"]
+
+
+def test_two_leads_share_the_kept_page_but_each_sees_their_own_name_token_and_nonce(login, police, agency_named):
+    first, second = login("lead", police), login("lead", agency_named("London Borough of Havering"))
+    pages = [_page(first), _page(second), _page(first)]  # the second and third views are the kept page
+    for (page, policy), client in zip(pages, (first, second, first), strict=True):
+        assert f"Signed in as {client.user.name} (Lead (agency editor), {client.user.agency.name})" in page
+        assert "\x00" not in page  # no hole is left unfilled
+        nonce = _NONCE.search(policy).group(1)
+        assert f'nonce="{nonce}"' in page  # the inline script runs under this response's policy
+    assert f", {police.name})" not in pages[1][0] and "London Borough of Havering)" not in pages[2][0]
+    assert _NONCE.search(pages[0][1]).group(1) != _NONCE.search(pages[2][1]).group(1)
+
+
+def test_the_token_on_a_kept_page_is_the_users_own_and_is_accepted(login, police):
+    first, second = login("lead", police), login("lead", police)
+    _page(first)
+    # post_form reads the token from the (now kept) dashboard: the first user's token would be refused
+    # ("Your form has expired", 400), the second user's own reaches the form's own checks.
+    response = post_form(second, "/account/password", {"current": "wrong", "password": "x", "confirm": "x"})
+    assert response.status_code == 200 and "Your form has expired" not in response.get_data(as_text=True)
+    with second.session_transaction() as session:
+        session_token = session["csrf_token"]
+    first_token = re.search(r'"X-CSRFToken": "([^"]+)"', _page(first)[0]).group(1)
+    refused = second.post("/account/password", data={"current": "wrong", "password": "x", "confirm": "x",
+                                                       "csrf_token": first_token})
+    assert session_token and refused.status_code == 400
+
+
+def test_a_lead_never_gets_the_page_kept_for_a_coordinator(login, police):
+    coordinator, lead = login("coordinator"), login("lead", police)  # both before: a new user is a write
+    assert "Indicator values missing" in _page(coordinator)[0]
+    lead_page = _page(lead)[0]
+    assert "Indicator values missing" not in lead_page and 'href="/cycle/' not in lead_page
+
+
+def test_a_message_to_flash_is_shown_on_the_next_view_and_only_once(login, police, app):
+    lead = login("lead", police)
+    _page(lead)
+    with lead.session_transaction() as session:
+        session["_flashes"] = [("success", "Your update was saved")]
+    assert "Your update was saved" in _page(lead)[0]
+    assert "Your update was saved" not in _page(lead)[0]
+
+
+def test_a_renamed_user_is_named_afresh_at_once(login, police):
+    lead = login("lead", police)
+    _page(lead)
+    auth_service.find_user(lead.user.email).name = "Renamed Officer"
+    db.session.commit()
+    assert "Signed in as Renamed Officer" in _page(lead)[0]
