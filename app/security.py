@@ -173,9 +173,12 @@ def register_security(app: Flask) -> None:
         request_id = g.get("request_id")
         if request_id:
             headers[REQUEST_ID_HEADER] = request_id
+        level = logging.WARNING if response.status_code in _SECURITY_STATUSES else logging.INFO
+        if not access_log.isEnabledFor(level):
+            return response  # the line's fields (the browser's description parsed) cost on every request
         started = g.get("request_started")
         access_log.log(
-            logging.WARNING if response.status_code in _SECURITY_STATUSES else logging.INFO,
+            level,
             "%s %s %s",
             request.method,
             _cap(request.path),

@@ -74,7 +74,9 @@ def render_kept_page(key: tuple, page: str, fragment: str, context: Callable[[],
 def _signed_in_line() -> str:
     if not current_user.is_authenticated:
         return _SIGNED_IN_HOLE  # nothing to fill: the page has no such line
-    return str(get_template_attribute("macros/signed_in.html", "signed_in_as")(current_user))
+    # A change of name, role or agency is a write, so the line is remembered per data version.
+    return cache.remembered(("signed_in_as", current_user.id), lambda: str(
+        get_template_attribute("macros/signed_in.html", "signed_in_as")(current_user)))
 
 
 def get_or_404(model, ident):

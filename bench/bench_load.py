@@ -4,7 +4,9 @@ Builds the 1x demo database (bench/generate.py; BENCH_LOAD_SCALE=10 or 100 grows
 with 2 sync workers on loopback twice, once with the app (wsgi:app, production settings) and once with
 bench/hello_app.py, and drives each with the same bounded asyncio client: 50 clients, each signed in
 for real as the bench's lead (GET /sign-in, CSRF token scraped, POST /sign-in), then asking for the
-dashboard (or "/") as fast as answers come, for BENCH_LOAD_SECONDS (10) after a short warm-up.
+dashboard (or "/") as fast as answers come. The two take turns, BENCH_LOAD_ROUNDS (3) each of
+BENCH_LOAD_SECONDS (5) measured after a second's warm-up: on a shared machine a slow or fast spell then
+falls on both, where one long run of each let it fall on one (the share swung from 23% to 39%).
 
 Prints requests/s, p50 and p95 latency and errors for both, the ratio (goal >= 30%), and each
 worker's resident memory after the load (goal < 250 MB). Every run ends by itself: the client stops
@@ -29,6 +31,8 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,8 +43,9 @@ from bench import generate  # noqa: E402
 from bench.bench_scale import Databases  # noqa: E402
 
 CLIENTS = int(os.environ.get("BENCH_LOAD_CLIENTS", "50"))
-SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "10"))
-WARMUP_SECONDS = 2.0
+ROUNDS = int(os.environ.get("BENCH_LOAD_ROUNDS", "3"))  # turns of dashboard then hello world
+SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "5"))  # measured in each turn
+WARMUP_SECONDS = 1.0
 WORKERS = 2
 THROUGHPUT_GOAL, RSS_GOAL_MB = 0.30, 250
 REQUEST_TIMEOUT = 30.0  # seconds: a request slower than this counts as an error
@@ -115,7 +120,7 @@ async def sign_in(port: int) -> dict[str, str]:
     return cookies
 
 
-async def drive(port: int, path: str, signed_in: bool, run: Run) -> None:
+async def sign_in_all(port: int) -> list[dict[str, str]]:
     # Sign in a few at a time: each sign-in hashes a password, which is not what is measured.
     gate = asyncio.Semaphore(4)
 
@@ -123,7 +128,12 @@ async def drive(port: int, path: str, signed_in: bool, run: Run) -> None:
         async with gate:
             return await sign_in(port)
 
-    jars = await asyncio.gather(*[one_sign_in() for _ in range(CLIENTS)]) if signed_in else [{}] * CLIENTS
+    return await asyncio.gather(*[one_sign_in() for _ in range(CLIENTS)])
+
+
+async def load(port: int, path: str, jars: list[dict[str, str]], run: Run) -> None:
+    """One round: every client asks for `path` as fast as answers come, for WARMUP_SECONDS unmeasured,
+    then SECONDS measured into `run`."""
     start = time.perf_counter()
     measure_from = start + WARMUP_SECONDS
     deadline = measure_from + SECONDS
@@ -145,8 +155,9 @@ async def drive(port: int, path: str, signed_in: bool, run: Run) -> None:
                 else:
                     run.errors += 1
 
-    await asyncio.gather(*[client(jar) for jar in jars])
-    run.seconds = SECONDS
+    await asyncio.wait_for(asyncio.gather(*[client(jar) for jar in jars]),
+                           WARMUP_SECONDS + SECONDS + REQUEST_TIMEOUT)
+    run.seconds += SECONDS
 
 
 # --- gunicorn -------------------------------------------------------------------------------------
@@ -175,13 +186,14 @@ def worker_rss_mb(master: int) -> list[float]:
     return sizes
 
 
-def serve_and_load(app_spec: str, env: dict, path: str, signed_in: bool, name: str) -> Run:
+@contextmanager
+def served(app_spec: str, env: dict, name: str) -> Iterator[tuple[int, int]]:
+    """gunicorn serving `app_spec` on a free loopback port, stopped whatever happens: (port, master pid)."""
     port = free_port()
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     command = [gunicorn, "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT),
                "--timeout", "60", "--log-level", "warning", app_spec]
     server = subprocess.Popen(command, env=env, cwd=ROOT)  # noqa: S603 - our own command line
-    run = Run(name)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -192,8 +204,7 @@ def serve_and_load(app_spec: str, env: dict, path: str, signed_in: bool, name: s
                 if server.poll() is not None:
                     raise RuntimeError(f"gunicorn for {name} exited with {server.returncode}") from None
                 time.sleep(0.2)
-        asyncio.run(asyncio.wait_for(drive(port, path, signed_in, run), SECONDS + WARMUP_SECONDS + 60))
-        run.rss_mb = worker_rss_mb(server.pid)
+        yield port, server.pid
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -201,7 +212,20 @@ def serve_and_load(app_spec: str, env: dict, path: str, signed_in: bool, name: s
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-    return run
+
+
+def run_load(env: dict) -> tuple[Run, Run]:
+    """The dashboard and hello world, each served by its own gunicorn, measured in turns (ROUNDS each),
+    so that a slower or faster spell of the machine falls on both alike."""
+    dashboard, hello = Run("dashboard"), Run("hello world")
+    with served("wsgi:app", env, "dashboard") as (app_port, app_pid), \
+            served("bench.hello_app:app", env, "hello world") as (hello_port, hello_pid):
+        jars = asyncio.run(sign_in_all(app_port))
+        for _ in range(ROUNDS):
+            asyncio.run(load(app_port, "/dashboard", jars, dashboard))
+            asyncio.run(load(hello_port, "/", [{}] * CLIENTS, hello))
+        dashboard.rss_mb, hello.rss_mb = worker_rss_mb(app_pid), worker_rss_mb(hello_pid)
+    return dashboard, hello
 
 
 def main() -> int:
@@ -229,12 +253,11 @@ def main() -> int:
         }
         env.pop("TEST_DATABASE_URL", None)
         started = time.perf_counter()
-        dashboard = serve_and_load("wsgi:app", env, "/dashboard", True, "dashboard")
-        hello = serve_and_load("bench.hello_app:app", env, "/", False, "hello world")
+        dashboard, hello = run_load(env)
         elapsed = time.perf_counter() - started
     backend = "PostgreSQL" if os.environ.get("BENCH_DB") == "postgres" else "SQLite"
     print(f"== load at {factor}x on {backend}: {CLIENTS} clients, gunicorn {WORKERS} sync workers, "
-          f"{SECONDS:g} s measured after {WARMUP_SECONDS:g} s warm-up ({elapsed:.0f} s) ==")
+          f"{ROUNDS} turns each of {SECONDS:g} s measured after {WARMUP_SECONDS:g} s warm-up ({elapsed:.0f} s) ==")
     header = f"{'route':14} {'requests/s':>10} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7} {'worker RSS MB':>16}"
     print(header)
     print("-" * len(header))

@@ -238,6 +238,7 @@ def save_update(actor: User, action: Action, agency: Agency, quarter: Quarter, *
 class MyActionRow:
     action: Action
     update: Update | None
+    joint_with: str = ""  # the other lead agencies' short names, for a jointly led action
 
     @property
     def state(self) -> str:
@@ -274,7 +275,9 @@ def my_actions_page(agency_id: int, quarter: Quarter, page: int, per_page: int |
             Update.year == quarter.year, Update.quarter == quarter.number, Update.agency_id == agency_id,
             Update.action_id.in_([a.id for a in actions])))
     by_action = {u.action_id: u for u in own}
-    return [MyActionRow(a, by_action.get(a.id)) for a in actions], total
+    return [MyActionRow(a, by_action.get(a.id), ", ".join(lead.agency.short_name for lead in a.leads
+                                                        if lead.agency_id != agency_id))
+            for a in actions], total
 
 
 # --- the Strategic Group's dashboard --------------------------------------------------------

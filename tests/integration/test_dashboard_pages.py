@@ -1,5 +1,6 @@
 """The dashboard's list of actions pages through the plan; the counts and roll-ups stay whole-plan."""
 
+import html
 import re
 
 import pytest
@@ -141,6 +142,17 @@ def test_my_actions_pages_through_the_agency_s_actions(login, agency_named, monk
     assert [int(i) for i in seen] == [a.id for a in led]
     assert client.get(f"/my-actions?page={last + 1}").status_code == 404
     assert client.get("/my-actions?page=x").status_code == 404
+
+
+def test_my_actions_names_the_other_leads_of_a_jointly_led_action(police_lead, police):
+    body = html.unescape(police_lead.get("/my-actions").get_data(as_text=True))
+    joint = [a for a in service.actions_for(calendar.current_quarter(), agency_id=police.id) if len(a.leads) > 1]
+    assert joint, "no jointly led action: the case could not fail"
+    for action in joint:
+        others = ", ".join(lead.agency.short_name for lead in action.leads if lead.agency_id != police.id)
+        row = body[body.index(f"{action.code}: "):]
+        assert f"Joint lead with {others}</span>" in row[:row.index("</td>")]
+    assert f"Joint lead with {police.short_name}" not in body and "Joint lead with </span>" not in body
 
 
 def test_the_catalogue_pages_through_the_indicators_keeping_the_filters(login, monkeypatch):
