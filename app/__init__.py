@@ -1,9 +1,8 @@
 """The application factory."""
 
-import secrets
 from pathlib import Path
 
-from flask import Flask, g
+from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
@@ -60,7 +59,6 @@ def create_app(config: type | dict | None = None) -> Flask:
     app.url_map.converters["int"] = IdConverter  # before the blueprints: every <int:id> is bounded
     app.before_request(refuse_control_characters_in_query)
     _register_blueprints(app)
-    _register_request_hooks(app)
     register_security(app)
     register_error_pages(app)
     register_template_helpers(app)
@@ -109,13 +107,3 @@ def _register_blueprints(app: Flask) -> None:
                returns_io_bp, search_bp, public_bp, comparators_bp, api_tokens_bp):
         app.register_blueprint(bp)
     init_api(app)  # the read API (/api/v1) and its OpenAPI document
-
-
-def _register_request_hooks(app: Flask) -> None:
-    @app.before_request
-    def csp_nonce():
-        # Session limits (idle, absolute, signed out elsewhere) are checked on the server by
-        # app/auth/routes.py (load_user and enforce_session).
-        g.csp_nonce = secrets.token_urlsafe(16)
-
-

@@ -148,8 +148,8 @@ def register_security(app: Flask) -> None:
     def start_request() -> None:
         g.request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
         g.request_started = time.perf_counter()
-        # A nonce even when a request is stopped before the app's own hooks run (a failed CSRF check),
-        # so its error page keeps its scripts; a later hook may replace it before anything renders.
+        # The request's one nonce, set first so that a request stopped by a later hook (a failed CSRF
+        # check) still has one and its error page keeps its scripts.
         g.csp_nonce = secrets.token_urlsafe(16)
 
     # First of all before-request hooks, so a request CSRF or the idle timeout stops still has an id.

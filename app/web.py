@@ -38,8 +38,8 @@ def render_page_or_fragment(page: str, fragment: str, status: int = 200, **conte
     return response
 
 
-# Where a kept page had this request's own values (render_kept_page). A NUL is in no rendered text: the
-# forms and the query strings refuse control characters, and templates escape nothing into one.
+# Where a kept page had this request's own values (render_kept_page). No page holds a NUL of its own:
+# the forms and the query strings refuse control characters.
 _CSRF_HOLE, _NONCE_HOLE, _SIGNED_IN_HOLE = "\x00csrf\x00", "\x00nonce\x00", "\x00signed-in\x00"
 
 
