@@ -220,7 +220,8 @@ def run_load(env: dict) -> tuple[Run, Run]:
     dashboard, hello = Run("dashboard"), Run("hello world")
     with served("wsgi:app", env, "dashboard") as (app_port, app_pid), \
             served("bench.hello_app:app", env, "hello world") as (hello_port, hello_pid):
-        jars = asyncio.run(sign_in_all(app_port))
+        # Bounded like each turn: a server that stops answering ends the run, not hangs it.
+        jars = asyncio.run(asyncio.wait_for(sign_in_all(app_port), 60))
         for _ in range(ROUNDS):
             asyncio.run(load(app_port, "/dashboard", jars, dashboard))
             asyncio.run(load(hello_port, "/", [{}] * CLIENTS, hello))
