@@ -1,5 +1,6 @@
 """The declarative base, its constraint naming convention and shared column types."""
 
+import weakref
 from datetime import UTC, datetime
 
 from flask import has_request_context, request
@@ -96,3 +97,26 @@ def _write_request() -> bool:
     (PostgreSQL gets the same from the period's row lock, see app.strategy.service.ensure_unlocked).
     """
     return has_request_context() and request.method not in SAFE_METHODS
+
+
+# One per engine (the app's, and each test's): execution_options() builds a new engine object each call.
+_AUTOCOMMIT: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+def outside_transaction(engine: Engine) -> dict:
+    """`bind_arguments` for a read that may run on its own, outside the request's transaction.
+
+    On PostgreSQL a transaction costs two round trips of its own, BEGIN before the first statement and
+    ROLLBACK at the end; for the one query a signed-in view may make (its user, session and the data
+    version) that was half its talk with the database (issue 11). Under PostgreSQL's READ COMMITTED each
+    statement reads its own snapshot anyway, so one read alone is the same inside a transaction or out.
+    The connection comes from the same pool in autocommit mode (psycopg sends no BEGIN, and a ROLLBACK
+    with no transaction open sends nothing); the rows join the request's session as any read's do.
+    SQLite's BEGIN costs no round trip (the database is in-process), so it reads as before.
+    """
+    if engine.dialect.name != "postgresql":
+        return {}
+    autocommit = _AUTOCOMMIT.get(engine)
+    if autocommit is None:
+        autocommit = _AUTOCOMMIT[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return {"bind": autocommit}

@@ -144,7 +144,11 @@ async def load(port: int, path: str, jars: list[dict[str, str]], run: Run) -> No
             if began >= deadline:
                 return
             try:
-                status, _, _ = await asyncio.wait_for(request(port, "GET", path, cookies), REQUEST_TIMEOUT)
+                status, headers, _ = await asyncio.wait_for(request(port, "GET", path, cookies), REQUEST_TIMEOUT)
+                # Keep what the server sets, as a browser does. A client that never did sent the
+                # sign-in's cookie for ever: the first page's CSRF token was never kept, so every view
+                # made a new token and signed a new cookie, which no real browser ever causes.
+                _keep_cookies(headers, cookies)
                 ok = status == 200
             except (TimeoutError, OSError, IndexError, ValueError):
                 ok = False

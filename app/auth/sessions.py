@@ -17,7 +17,7 @@ from app import cache
 from app.auth import rules
 from app.auth.models import User, UserSession
 from app.cache import DataVersion
-from app.database import utcnow
+from app.database import outside_transaction, utcnow
 from app.extensions import db
 
 _HASH = re.compile(r"[0-9a-f]{64}")
@@ -42,10 +42,13 @@ def user_with_session(user_id: int, token: str | None) -> tuple[User | None, Use
     """The user and this cookie's session row, read in one query (one round trip a request, not two).
 
     The row is None when there is none for this token and user; check() then looks it up as before.
+    On PostgreSQL the read runs outside the request's transaction (database.outside_transaction), so a
+    view that needs nothing more from the database opens none.
     """
     if not token:
         return db.session.get(User, user_id), None
-    found = db.session.execute(_USER_WITH_SESSION, {"user_id": user_id, "session_id": token_hash(token)}).first()
+    found = db.session.execute(_USER_WITH_SESSION, {"user_id": user_id, "session_id": token_hash(token)},
+                               bind_arguments=outside_transaction(db.engine)).first()
     if found is None:
         return None, None
     # The data version rides along (a signed-in page almost always asks for it): one round trip less.

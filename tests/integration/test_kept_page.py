@@ -4,9 +4,12 @@
 import html
 import re
 
+import pytest
+from sqlalchemy import event
+
 from app.auth import service as auth_service
 from app.extensions import db
-from tests.conftest import post_form
+from tests.conftest import ON_POSTGRES, post_form
 
 URL = "/dashboard?quarter=2019-20-Q1"
 _NONCE = re.compile(r"'nonce-([^']+)'")
@@ -67,3 +70,25 @@ def test_a_renamed_user_is_named_afresh_at_once(login, police):
     auth_service.find_user(lead.user.email).name = "Renamed Officer"
     db.session.commit()
     assert "Signed in as Renamed Officer" in _page(lead)[0]
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite's BEGIN costs no round trip: its read stays in the transaction")
+def test_a_kept_view_on_postgresql_opens_no_transaction(login, police, app):
+    # The view's one query (user, session, data version) runs in autocommit, so psycopg sends no BEGIN
+    # and the request's end no ROLLBACK: two of its round trips with the database (issue 11).
+    lead = login("lead", police)
+    _page(lead)
+    with app.app_context():
+        engine = db.engine
+    seen = []
+
+    def note(conn, _cursor, statement, *_):
+        seen.append((statement.split()[0], conn.connection.driver_connection.autocommit))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        page, _ = _page(lead)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert f"Signed in as {lead.user.name}" in page
+    assert seen == [("SELECT", True)]
