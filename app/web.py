@@ -90,9 +90,12 @@ def get_or_404(model, ident):
 def quarter_or_404(slug: str) -> Quarter:
     """The strategy quarter a URL names ("2019-20-Q2"), or a 404 for a malformed one or one outside the strategy."""
     try:
-        # The strategy's years change only with the data: not a query on every view (issue 11). Only
-        # a quarter of the strategy is remembered (a bad slug raises), so at most 16 a data version.
-        return cache.remembered(("strategy_quarter", slug), lambda: calendar.parse_strategy_quarter(slug))
+        # The strategy's years change only with the data: not a query on every view (issue 11). Kept
+        # under the quarter's own spelling, not the address's ("2019-20-q1 " is the same quarter), and
+        # only once it is found inside the strategy (else it raises): at most one entry a quarter.
+        quarter = Quarter.parse(slug)
+        return cache.remembered(("strategy_quarter", quarter.slug),
+                                lambda: calendar.parse_strategy_quarter(quarter.slug))
     except QuarterError:
         abort(404)
 

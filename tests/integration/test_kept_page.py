@@ -92,3 +92,14 @@ def test_a_kept_view_on_postgresql_opens_no_transaction(login, police, app):
         event.remove(engine, "before_cursor_execute", note)
     assert f"Signed in as {lead.user.name}" in page
     assert seen == [("SELECT", True)]
+
+
+def test_a_quarter_is_remembered_once_however_the_address_spells_it(login, police, app):
+    # quarter_or_404 remembers the strategy's check per data version: keyed by the address's own
+    # spelling, every variant of one quarter would be one more entry, without limit.
+    lead = login("lead", police)
+    for spelling in ["2019-20-Q1", "2019-20-q1", "2019-20-Q1%20", "%202019-20-q1%20%20"]:
+        assert lead.get(f"/dashboard?quarter={spelling}").status_code == 200
+    assert lead.get("/dashboard?quarter=2030-31-Q1").status_code == 404  # outside the strategy
+    remembered = app.extensions["data_version_remembered"][1]
+    assert [key for key in remembered if key[0] == "strategy_quarter"] == [("strategy_quarter", "2019-20-Q1")]
