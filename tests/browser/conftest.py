@@ -109,5 +109,8 @@ def check_axe(page) -> None:
     """Fail with axe-core's report if the current page has any accessibility violation."""
     from axe_playwright_python.sync_playwright import Axe
 
+    # After a click that navigates, Playwright returns once the new page is committed, not loaded: axe
+    # once ran on a document whose body was not yet parsed and reported no <main> and no <h1>.
+    page.wait_for_load_state()
     results = Axe().run(page)
     assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
