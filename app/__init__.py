@@ -7,6 +7,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
 from app.config import config_for_environment, finalise
+from app.database import ping_when_in_doubt
 from app.error_pages import register_error_pages
 from app.extensions import csrf, db, htmx, login_manager, migrate
 from app.filters import TemplateEnvironment, register_template_helpers
@@ -45,6 +46,8 @@ def create_app(config: type | dict | None = None) -> Flask:
     WTFormsHelpers(app)
 
     db.init_app(app)
+    with app.app_context():
+        ping_when_in_doubt(db.engine)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
     htmx.init_app(app)

@@ -20,7 +20,8 @@ def _dev_secret_key() -> str:
 class Config:
     ENV_NAME = os.environ.get("APP_ENV", "production")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'vawg.db'}")
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No pool_pre_ping: on PostgreSQL a connection is pinged only when it may have died
+    # (app.database.ping_when_in_doubt); a ping before every request was a round trip each (issue 11).
     SECRET_KEY = os.environ.get("SECRET_KEY")
 
     # An idle session ends after this long; each request pushes it forward.
@@ -110,14 +111,7 @@ def config_for_environment() -> type[Config]:
 
 
 def finalise(config: dict) -> None:
-    """Fill the secret key in development and refuse to run without one elsewhere; drop the
-    connection ping on SQLite."""
-    if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
-        # The ping before each request's connection guards against a restarted database server (a
-        # PostgreSQL failover). SQLite has no server, and the ping cost a statement a request (issue 11).
-        options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-        options.pop("pool_pre_ping", None)
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    """Fill the secret key in development and refuse to run without one elsewhere."""
     if not config.get("SECRET_KEY"):
         if config.get("ENV_NAME") == "development":
             config["SECRET_KEY"] = _dev_secret_key()

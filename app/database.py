@@ -1,9 +1,11 @@
 """The declarative base, its constraint naming convention and shared column types."""
 
+import select
+import time
 from datetime import UTC, datetime
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -118,3 +120,53 @@ def outside_transaction(engine: Engine) -> dict:
         kept = current_app.extensions["autocommit_engine"] = (engine, engine.execution_options(
             isolation_level="AUTOCOMMIT"))
     return {"bind": kept[1]}
+
+
+# --- PostgreSQL: a pooled connection is pinged only when it may have died ---------------------------
+# SQLAlchemy's pool_pre_ping sends a statement before every checkout: a round trip on every request,
+# which was half of what a kept dashboard view said to PostgreSQL (issue 11). A connection that was in
+# use a moment ago and whose socket has nothing to say is alive: a server that restarts, fails over or
+# ends an idle session (idle_session_timeout, a pooler) closes its end, and that makes the socket
+# readable. So the ping is kept for the two cases where it can find something: a readable socket, or
+# a connection that sat unused long enough for a firewall to have forgotten it.
+PING_AFTER_IDLE_SECONDS = 10.0
+_IDLE_SINCE = "idle_since"  # in each pool record's info: time.monotonic() when last returned
+
+
+def ping_when_in_doubt(engine: Engine) -> None:
+    """Check a pooled PostgreSQL connection at checkout when it may have died (see above).
+
+    A failed ping raises InvalidatePoolError, as pool_pre_ping does: the pool drops this connection and
+    every older one (a dead connection means the server went away) and hands out a fresh one, so the
+    request never sees the dead one. SQLite has no server and no ping.
+    """
+    if engine.dialect.name == "sqlite":
+        return
+
+    def stamp(_dbapi_connection, record, *_):
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    def check(dbapi_connection, record, _proxy):
+        idle_for = time.monotonic() - record.info.get(_IDLE_SINCE, float("-inf"))
+        if idle_for < PING_AFTER_IDLE_SECONDS and not _has_something_to_say(dbapi_connection):
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # whatever the driver raises for a dead connection
+            raise exc.InvalidatePoolError(f"ping failed: {error}") from error
+        if not alive:
+            raise exc.InvalidatePoolError("ping failed")
+
+    event.listen(engine, "connect", stamp)  # a new connection has just proved itself
+    event.listen(engine, "checkin", stamp)
+    event.listen(engine, "checkout", check)
+
+
+def _has_something_to_say(dbapi_connection) -> bool:
+    """True when an idle connection's socket is readable (the server closed it or sent a goodbye) or
+    the driver already knows it is broken. An idle PostgreSQL connection otherwise receives nothing."""
+    if getattr(dbapi_connection, "closed", False) or getattr(dbapi_connection, "broken", False):
+        return True
+    poller = select.poll()
+    poller.register(dbapi_connection.fileno(), select.POLLIN)
+    return bool(poller.poll(0))

@@ -9,7 +9,8 @@ BENCH_LOAD_SECONDS (5) measured after a second's warm-up: on a shared machine a 
 falls on both, where one long run of each let it fall on one (the share swung from 23% to 39%).
 
 Prints requests/s, p50 and p95 latency and errors for both, the ratio (goal >= 30%), and each
-worker's resident memory after the load (goal < 250 MB). Every run ends by itself: the client stops
+worker's resident memory after the load (goal < 250 MB). BENCH_LOAD_WORKERS (2) sets the number of
+workers of both servers. Every run ends by itself: the client stops
 at its deadline and gunicorn is stopped whatever happens.
 
     python bench/bench_load.py
@@ -46,7 +47,7 @@ CLIENTS = int(os.environ.get("BENCH_LOAD_CLIENTS", "50"))
 ROUNDS = int(os.environ.get("BENCH_LOAD_ROUNDS", "3"))  # turns of dashboard then hello world
 SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "5"))  # measured in each turn
 WARMUP_SECONDS = 1.0
-WORKERS = 2
+WORKERS = int(os.environ.get("BENCH_LOAD_WORKERS", "2"))
 THROUGHPUT_GOAL, RSS_GOAL_MB = 0.30, 250
 REQUEST_TIMEOUT = 30.0  # seconds: a request slower than this counts as an error
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
