@@ -1,4 +1,6 @@
-"""The declarative base, its constraint naming convention and shared column types."""
+"""The declarative base, its constraint naming convention and shared column types, and how the app's
+connections behave: SQLite's transactions, PostgreSQL's reads outside a transaction and its check of a
+pooled connection before use."""
 
 import select
 import time
