@@ -64,6 +64,5 @@ def test_a_connection_the_server_ended_is_replaced_before_a_page_uses_it(login, 
         assert others  # the pool holds the page's connections
         for pid in others:  # each waited for (5 s at most) until its server process has gone
             assert admin.scalar(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
-    response = lead.get(URL)
-    assert response.status_code == 200 and f"Signed in as {lead.user.name}" in response.get_data(as_text=True)
+    assert f"Signed in as {lead.user.name}" in _view(lead)
     assert pings  # found out by the ping, not by the page's own query
