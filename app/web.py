@@ -1,5 +1,7 @@
 """Small helpers shared by the views: fragment-or-page rendering, 404 loading and page links."""
 
+import functools
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,7 +42,9 @@ def render_page_or_fragment(page: str, fragment: str, status: int = 200, **conte
 
 # Where a kept page had this request's own values (render_kept_page). No page holds a NUL of its own:
 # the forms and the query strings refuse control characters.
-_CSRF_HOLE, _NONCE_HOLE, _SIGNED_IN_HOLE = "\x00csrf\x00", "\x00nonce\x00", "\x00signed-in\x00"
+_HOLE_NAMES = ("csrf", "nonce", "signed-in")
+_CSRF_HOLE, _NONCE_HOLE, _SIGNED_IN_HOLE = (f"\x00{name}\x00" for name in _HOLE_NAMES)
+_HOLE = re.compile(f"\x00({'|'.join(_HOLE_NAMES)})\x00".encode())
 
 
 def render_kept_page(key: tuple, page: str, fragment: str, context: Callable[[], dict]):
@@ -64,11 +68,21 @@ def render_kept_page(key: tuple, page: str, fragment: str, context: Callable[[],
                 .replace(_signed_in_line(), _SIGNED_IN_HOLE).encode())
 
     kept, _ = cache.get_or_build_bytes(full_key, build)
-    html = (kept.decode().replace(_CSRF_HOLE, generate_csrf()).replace(_NONCE_HOLE, g.csp_nonce)
-            .replace(_SIGNED_IN_HOLE, _signed_in_line()))
-    response = make_response(html)
+    parts = list(_split_at_holes(kept))
+    fills = {b"csrf": generate_csrf, b"nonce": lambda: g.csp_nonce, b"signed-in": _signed_in_line}
+    parts[1::2] = [fills[hole]().encode() for hole in parts[1::2]]
+    response = make_response(b"".join(parts))
     response.headers.add("Vary", "HX-Request")
     return response
+
+
+@functools.lru_cache(maxsize=64)
+def _split_at_holes(kept: bytes) -> tuple[bytes, ...]:
+    """The kept page cut at its holes: text, hole name, text, ... A view then joins the pieces with its
+    own values, where replacing in the whole page (decoded, three times over, encoded) cost a tenth of a
+    view. Kept per page: the worker's memory cache hands back the same bytes object, whose hash Python
+    keeps, so the lookup does not read the page again."""
+    return tuple(_HOLE.split(kept))
 
 
 def _signed_in_line() -> str:

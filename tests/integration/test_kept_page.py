@@ -72,6 +72,16 @@ def test_a_renamed_user_is_named_afresh_at_once(login, police):
     assert "Signed in as Renamed Officer" in _page(lead)[0]
 
 
+def test_a_name_beyond_ascii_is_filled_in_whole_and_escaped(login, police):
+    # The kept page is joined as bytes, piece by piece: a name must come out in UTF-8 and escaped.
+    lead = login("lead", police)
+    auth_service.find_user(lead.user.email).name = "Siobhán Ó Briain <b>&"
+    db.session.commit()
+    for _ in range(2):  # built, then kept
+        raw = lead.get(URL).get_data(as_text=True)
+        assert "Signed in as Siobhán Ó Briain &lt;b&gt;&amp; (Lead" in raw
+
+
 @pytest.mark.skipif(not ON_POSTGRES, reason="SQLite's BEGIN costs no round trip: its read stays in the transaction")
 def test_a_kept_view_on_postgresql_opens_no_transaction(login, police, app):
     # The view's one query (user, session, data version) runs in autocommit, so psycopg sends no BEGIN
