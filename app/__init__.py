@@ -12,6 +12,7 @@ from app.error_pages import register_error_pages
 from app.extensions import csrf, db, htmx, login_manager, migrate
 from app.filters import TemplateEnvironment, register_template_helpers
 from app.security import register_security
+from app.signing import register_signing
 
 
 def create_app(config: type | dict | None = None) -> Flask:
@@ -50,6 +51,7 @@ def create_app(config: type | dict | None = None) -> Flask:
         ping_when_in_doubt(db.engine)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
+    register_signing(app)  # after CSRFProtect: it replaces its csrf_token() template global
     htmx.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 from flask import abort, g, get_template_attribute, make_response, render_template, request, session
 from flask_htmx import HTMX
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from werkzeug.routing import IntegerConverter
 
 from app import cache
@@ -19,6 +18,7 @@ from app.audit import paging
 from app.errors import ConflictError
 from app.extensions import db, htmx
 from app.forms import INT_MAX
+from app.signing import csrf_token
 from app.strategy import service as calendar
 from app.strategy.quarters import Quarter, QuarterError
 
@@ -64,12 +64,12 @@ def render_kept_page(key: tuple, page: str, fragment: str, context: Callable[[],
 
     def build() -> bytes:
         html = render_page_or_fragment(page, fragment, **context()).get_data(as_text=True)
-        return (html.replace(generate_csrf(), _CSRF_HOLE).replace(g.csp_nonce, _NONCE_HOLE)
+        return (html.replace(csrf_token(), _CSRF_HOLE).replace(g.csp_nonce, _NONCE_HOLE)
                 .replace(_signed_in_line(), _SIGNED_IN_HOLE).encode())
 
     kept, _ = cache.get_or_build_bytes(full_key, build)
     parts = list(_split_at_holes(kept))
-    fills = {b"csrf": generate_csrf, b"nonce": lambda: g.csp_nonce, b"signed-in": _signed_in_line}
+    fills = {b"csrf": csrf_token, b"nonce": lambda: g.csp_nonce, b"signed-in": _signed_in_line}
     parts[1::2] = [fills[hole]().encode() for hole in parts[1::2]]
     response = make_response(b"".join(parts))
     response.headers.add("Vary", "HX-Request")
