@@ -389,14 +389,20 @@ def _returns_query(quarter: Quarter, show: str, agency_id: int | None):
 def returns_page(quarter: Quarter, *, show: str = "waiting", agency_id: int | None = None, page: int = 1,
                  per_page: int = RETURNS_PAGE_SIZE) -> tuple[list[ReturnLine], int]:
     """One page of the quarter's returns that `show` names (a key of SHOW), optionally of one agency,
-    by agency then plan order (actions before indicators), and how many there are in all; two queries."""
+    by agency then plan order (actions before indicators), and how many there are in all.
+
+    One query: the count rides along on every row as a window over the whole selection, where a
+    count of its own read every return due a second time (issue 11). A page past the end has no row
+    to carry it, so only then is it counted on its own.
+    """
     due, query = _returns_query(quarter, show, agency_id)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    ordered = query.order_by(*_queue_order(due))
-    lines = [
-        _line(r) for r in db.session.execute(ordered.limit(per_page).offset((page - 1) * per_page))
-    ]
-    return lines, total
+    ordered = query.add_columns(func.count().over().label("in_all")).order_by(*_queue_order(due))
+    rows = db.session.execute(ordered.limit(per_page).offset((page - 1) * per_page)).all()
+    if rows:
+        total = rows[0].in_all
+    else:
+        total = 0 if page == 1 else db.session.scalar(select(func.count()).select_from(query.subquery()))
+    return [_line(r) for r in rows], total
 
 
 def all_returns(quarter: Quarter, *, show: str = "all", agency_id: int | None = None) -> list[ReturnLine]:

@@ -56,6 +56,9 @@ def test_the_tracker_counts_in_sql_equal_the_returns_counted_one_by_one(police_l
     assert [r.agency.name for r in summary.rows] == [r.agency.name for r in service.tracker(quarter).rows]
     listed, total = service.returns_page(quarter, show="all", per_page=10_000)
     assert total == len(listed) == len(service.tracker(quarter).items)
+    # The count rides on each row of a page; a page past the end has none, and is counted on its own.
+    assert service.returns_page(quarter, show="all", page=2, per_page=3) == (listed[3:6], total)
+    assert service.returns_page(quarter, show="all", page=10_000, per_page=3) == ([], total)
     assert summary.waiting == 2 and not summary.all_accepted
 
 
