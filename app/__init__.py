@@ -51,7 +51,7 @@ def create_app(config: type | dict | None = None) -> Flask:
         ping_when_in_doubt(db.engine)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
-    register_signing(app)  # after CSRFProtect: it replaces its csrf_token() template global
+    register_signing(app)  # after CSRFProtect: it replaces CSRFProtect's csrf_token() in the templates
     htmx.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -51,10 +51,11 @@ def csrf_token() -> str:
     if found is not None and now - found[0] < CSRF_REUSE_SECONDS:
         setattr(g, field, found[1])  # where generate_csrf() and the forms look for this request's token
         return found[1]
-    token = generate_csrf()  # a new session's first token makes its raw token too
+    token = generate_csrf()
+    raw = session[field]  # a new session's first token has just made its raw token
     with _lock:
-        remembered[session[field]] = (now, token)
-        remembered.move_to_end(session[field])
+        remembered[raw] = (now, token)
+        remembered.move_to_end(raw)
         while len(remembered) > CSRF_REMEMBERED:
             remembered.popitem(last=False)
     return token
