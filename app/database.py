@@ -102,26 +102,26 @@ def _write_request() -> bool:
     return has_request_context() and request.method not in SAFE_METHODS
 
 
-def outside_transaction(engine: Engine) -> dict:
-    """`bind_arguments` for a read that may run on its own, outside the request's transaction.
+def autocommit_engine(engine: Engine) -> Engine | None:
+    """The engine for a read that may run on its own, outside the request's transaction; None on SQLite.
 
     On PostgreSQL a transaction costs two round trips of its own, BEGIN before the first statement and
     ROLLBACK at the end; for the one query a signed-in view may make (its user, session and the data
     version) that was half its talk with the database (issue 11). Under PostgreSQL's READ COMMITTED each
     statement reads its own snapshot anyway, so one read alone is the same inside a transaction or out.
-    The connection comes from the same pool in autocommit mode (psycopg sends no BEGIN, and a ROLLBACK
-    with no transaction open sends nothing); the rows join the request's session as any read's do.
-    SQLite's BEGIN costs no round trip (the database is in-process), so it reads as before.
+    Its connections come from the same pool in autocommit mode (psycopg sends no BEGIN, and a ROLLBACK
+    with no transaction open sends nothing). SQLite's BEGIN costs no round trip (the database is
+    in-process), so there the read stays in the request's transaction.
     """
     if engine.dialect.name != "postgresql":
-        return {}
+        return None
     # Built once per app and engine: execution_options() makes a new engine object each call (0.1 ms).
     # Kept on the app, not in a module-level map, so a test's app takes its engine with it when it goes.
     kept = current_app.extensions.get("autocommit_engine")
     if kept is None or kept[0] is not engine:
         kept = current_app.extensions["autocommit_engine"] = (engine, engine.execution_options(
             isolation_level="AUTOCOMMIT"))
-    return {"bind": kept[1]}
+    return kept[1]
 
 
 # --- PostgreSQL: a pooled connection is pinged only when it may have died ---------------------------

@@ -51,7 +51,33 @@ class Agency(db.Model):
         return f"<Agency {self.name}>"
 
 
-class User(UserMixin, db.Model):
+class AccountRoles:
+    """What an account's role and second factor allow. Shared by the User row and by the signed-in user
+    a request's session check reads in plain columns (app.auth.sessions.SignedInUser), so both answer
+    alike; a class using it has `role`, `active` and `totp_confirmed_at`."""
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses sign-in to deactivated accounts
+        return self.active
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in {r.value for r in roles}
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_confirmed_at is not None
+
+    @property
+    def needs_second_factor(self) -> bool:
+        """Admins and coordinators must use a second factor; others may."""
+        return self.has_role(Role.ADMIN, Role.COORDINATOR)
+
+
+class User(AccountRoles, UserMixin, db.Model):
     AUDIT_ENTITY = "user"  # what the audit trail calls it
     __tablename__ = "user_account"
     __table_args__ = (
@@ -81,26 +107,6 @@ class User(UserMixin, db.Model):
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     agency: Mapped[Agency] = relationship(back_populates="users", lazy="joined")
-
-    @property
-    def role_enum(self) -> Role:
-        return Role(self.role)
-
-    @property
-    def is_active(self) -> bool:  # Flask-Login refuses sign-in to deactivated accounts
-        return self.active
-
-    def has_role(self, *roles: Role) -> bool:
-        return self.role in {r.value for r in roles}
-
-    @property
-    def has_second_factor(self) -> bool:
-        return self.totp_confirmed_at is not None
-
-    @property
-    def needs_second_factor(self) -> bool:
-        """Admins and coordinators must use a second factor; others may."""
-        return self.has_role(Role.ADMIN, Role.COORDINATOR)
 
     @property
     def has_password(self) -> bool:

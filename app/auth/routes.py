@@ -37,17 +37,12 @@ ENDED_MESSAGES = {
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
+def load_user(user_id: str) -> sessions.SignedInUser | None:
     # Flask-Login calls this on the first use of current_user in a request: the cookie alone is not
     # enough, the server-side session must still be live (not signed out, ended, idle or too old).
-    user, row = sessions.user_with_session(int(user_id), session.get(SID)) if user_id.isdigit() else (None, None)
-    if user is None or not user.active:
-        g.session_end_reason = "ended"
-        return None
-    row, reason = sessions.check(user, session.get(SID), row)
-    if row is None:
+    user, reason = sessions.check(int(user_id), session.get(SID)) if user_id.isdigit() else (None, "ended")
+    if user is None:
         g.session_end_reason = reason
-        return None
     return user
 
 
@@ -92,7 +87,7 @@ def _finish_sign_in(user: User, how: str) -> None:
     session.clear()
     token = sessions.start(user, client_ip(), request.user_agent.string)
     service.signed_in(user, client_ip(), how)
-    login_user(user)
+    login_user(sessions.SignedInUser.of(user))  # current_user is the same kind on every request
     session[SID] = token
     session.permanent = True
 
@@ -269,16 +264,18 @@ def account():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.current.data):
+        me = current_user.record
+        if not verify_password(me.password_hash, form.current.data):
             form.current.errors.append("Enter your current password correctly")
         else:
             try:
-                service.set_password(current_user, current_user, form.password.data, "change-password")
+                service.set_password(current_user, me, form.password.data, "change-password")
             except ValueError as exc:
                 form.password.errors.append(str(exc))
             else:
-                # Every other browser is signed out; this one carries on in a new session.
-                session[SID] = sessions.start(current_user, client_ip(), request.user_agent.string)
+                # Every other browser is signed out; this one carries on in a new session (of the new
+                # session generation, which is the row's, not the one read at the start of the request).
+                session[SID] = sessions.start(me, client_ip(), request.user_agent.string)
                 db.session.commit()
                 flash("Your password is changed. Any other browsers you were signed in on are signed out.",
                       "success")
@@ -315,7 +312,7 @@ def my_sessions():
 def set_up_two_factor():
     form = EnrolForm()
     if form.validate_on_submit() and session.get(SETUP):
-        codes = two_factor.enrol(current_user, current_user, session[SETUP], form.code.data)
+        codes = two_factor.enrol(current_user, current_user.record, session[SETUP], form.code.data)
         if codes is None:
             form.code.errors.append("Enter the 6-digit code the app shows now")
         else:
@@ -339,7 +336,7 @@ def new_recovery_codes():
 @roles(*SECOND_FACTOR_OPTIONAL)  # admins and coordinators must keep one: they can only replace it
 def remove_two_factor():
     if ButtonForm().validate_on_submit() and current_user.has_second_factor:
-        two_factor.remove(current_user, current_user)
+        two_factor.remove(current_user, current_user.record)
         db.session.commit()
         flash("Two-factor authentication is turned off for your account.", "success")
     return redirect(url_for("auth.account"))

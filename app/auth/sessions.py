@@ -8,16 +8,18 @@ and it is within both the idle and the absolute lifetime.
 import hashlib
 import re
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_login import UserMixin
 from sqlalchemy import and_, bindparam, delete, select, update
 
 from app import cache
 from app.auth import rules
-from app.auth.models import User, UserSession
+from app.auth.models import AccountRoles, Agency, User, UserSession
 from app.cache import DataVersion
-from app.database import outside_transaction, utcnow
+from app.database import autocommit_engine, utcnow
 from app.extensions import db
 
 _HASH = re.compile(r"[0-9a-f]{64}")
@@ -38,30 +40,71 @@ def start(user: User, ip: str, user_agent: str) -> str:
     return token
 
 
-def user_with_session(user_id: int, token: str | None) -> tuple[User | None, UserSession | None]:
-    """The user and this cookie's session row, read in one query (one round trip a request, not two).
+@dataclass(frozen=True, eq=False)  # eq: UserMixin's, by id, so it equals the same person's User row
+class SignedInUser(AccountRoles, UserMixin):
+    """Who a request is signed in as (Flask-Login's current_user): plain values, not the ORM row.
 
-    The row is None when there is none for this token and user; check() then looks it up as before.
-    On PostgreSQL the read runs outside the request's transaction (database.outside_transaction), so a
-    view that needs nothing more from the database opens none.
+    The session check reads them in one plain query; building the ORM User (and its agency and session
+    rows) on every request was half of what a kept dashboard view cost on PostgreSQL (issue 11). Reads of
+    the account's identity, role and agency work as on a User, so services that take "the user" take
+    either. A write to the account itself (its password, its second factor) goes to `record`, the row;
+    the values here are frozen, so setting one fails loudly rather than being lost.
     """
-    if not token:
-        return db.session.get(User, user_id), None
-    found = db.session.execute(_USER_WITH_SESSION, {"user_id": user_id, "session_id": token_hash(token)},
-                               bind_arguments=outside_transaction(db.engine)).first()
-    if found is None:
-        return None, None
-    # The data version rides along (a signed-in page almost always asks for it): one round trip less.
-    cache.note_version(found[2])
-    return found[0], found[1]
+
+    id: int
+    email: str
+    name: str
+    role: str
+    agency_id: int
+    agency_name: str
+    agency_short_name: str
+    active: bool
+    demo: bool
+    session_generation: int
+    totp_confirmed_at: datetime | None
+
+    @classmethod
+    def of(cls, user: User) -> "SignedInUser":
+        """The signed-in form of a User row (at sign-in, before any session check has read it)."""
+        return cls(**{name: getattr(user, name) for name in _USER_VALUES}, agency_name=user.agency.name,
+                   agency_short_name=user.agency.short_name)
+
+    @property
+    def record(self) -> User:
+        """The account's row, read on first use in the request (the session's identity map keeps it)."""
+        return db.session.get(User, self.id)
+
+    @property
+    def agency(self) -> Agency:
+        """The agency's row, for a service that works on it; pages that only name it use agency_name."""
+        return db.session.get(Agency, self.agency_id)
 
 
-# Built once: it runs on every signed-in request.
-_USER_WITH_SESSION = (
-    select(User, UserSession, select(DataVersion.n).where(DataVersion.id == 1).scalar_subquery())
+# The User columns a SignedInUser carries, then its agency's two names.
+_USER_VALUES = ("id", "email", "name", "role", "agency_id", "active", "demo", "session_generation",
+                "totp_confirmed_at")
+_SIGNED_IN_VALUES = (*_USER_VALUES, "agency_name", "agency_short_name")
+
+# Built once: it runs on every signed-in request. The session row is joined only if it is this token's
+# and this user's; the data version rides along (a signed-in page almost always asks for it).
+_CHECK = (
+    select(*(getattr(User, name) for name in _USER_VALUES),
+           Agency.name.label("agency_name"), Agency.short_name.label("agency_short_name"),
+           UserSession.generation.label("session_row_generation"), UserSession.created_at,
+           UserSession.last_seen_at,
+           select(DataVersion.n).where(DataVersion.id == 1).scalar_subquery().label("data_version"))
+    .join(Agency, Agency.id == User.agency_id)
     .outerjoin(UserSession, and_(UserSession.id == bindparam("session_id"), UserSession.user_id == User.id))
     .where(User.id == bindparam("user_id"))
 )
+
+
+def _read_check(params: dict):
+    engine = autocommit_engine(db.engine)
+    if engine is None:  # SQLite: in the request's transaction, whose BEGIN costs no round trip
+        return db.session.connection().execute(_CHECK, params).first()
+    with engine.connect() as connection:  # back to the pool at once: the view's queries take it again
+        return connection.execute(_CHECK, params).first()
 
 
 def _limits() -> tuple[timedelta, timedelta]:
@@ -70,25 +113,30 @@ def _limits() -> tuple[timedelta, timedelta]:
             timedelta(seconds=config["SESSION_ABSOLUTE_SECONDS"]))
 
 
-def check(user: User, token: str | None, row: UserSession | None = None) -> tuple[UserSession | None, str | None]:
-    """The live session row for this cookie token, or (None, why): "idle", "absolute" or "ended".
+def check(user_id: int, token: str | None) -> tuple[SignedInUser | None, str | None]:
+    """Who this cookie's session signs in, or (None, why): "idle", "absolute" or "ended".
 
-    `row` is the token's row when the caller has read it already (user_with_session). A live session's
+    One plain query a request (user, agency, this token's session row and the data version); on
+    PostgreSQL it runs outside the request's transaction (database.autocommit_engine), so a view that
+    needs nothing more from the database opens none. A session is good while its row exists, its
+    generation matches the user's, the user is active, and it is within both lifetimes. A live session's
     last_seen is moved on (at most once a minute) and committed at once, because this runs at the start
     of every request, before the view's own transaction.
     """
     if not token:
         return None, "ended"
-    if row is None or row.id != token_hash(token):
-        row = db.session.get(UserSession, token_hash(token))
-    if row is None or row.user_id != user.id or row.generation != user.session_generation:
+    row_id = token_hash(token)
+    found = _read_check({"user_id": user_id, "session_id": row_id})
+    if found is None:
         return None, "ended"
+    cache.note_version(found.data_version)
+    if found.session_row_generation != found.session_generation or not found.active:
+        return None, "ended"  # no row for this token and user (None), or one from before a sign-out everywhere
     now = utcnow()
     idle, absolute = _limits()
-    reason = rules.session_end_reason(row.created_at, row.last_seen_at, now, idle, absolute)
-    touch = (now - row.last_seen_at).total_seconds() >= current_app.config["SESSION_TOUCH_SECONDS"]
+    reason = rules.session_end_reason(found.created_at, found.last_seen_at, now, idle, absolute)
+    touch = (now - found.last_seen_at).total_seconds() >= current_app.config["SESSION_TOUCH_SECONDS"]
     if reason or touch:
-        row_id = row.id
         # Close the reading transaction first: on SQLite a write after a read in one transaction fails at
         # once (no waiting) if another worker wrote in between; a write-first transaction waits its turn.
         db.session.commit()
@@ -97,7 +145,9 @@ def check(user: User, token: str | None, row: UserSession | None = None) -> tupl
         else:
             db.session.execute(update(UserSession).where(UserSession.id == row_id).values(last_seen_at=now))
         db.session.commit()
-    return (None, reason) if reason else (row, None)
+    if reason:
+        return None, reason
+    return SignedInUser(**{name: getattr(found, name) for name in _SIGNED_IN_VALUES}), None
 
 
 def end(token: str | None) -> int:

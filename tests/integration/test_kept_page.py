@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import event
 
 from app.auth import service as auth_service
+from app.auth.models import Agency, User, UserSession
 from app.extensions import db
 from tests.conftest import ON_POSTGRES, post_form
 
@@ -80,6 +81,25 @@ def test_a_name_beyond_ascii_is_filled_in_whole_and_escaped(login, police):
     for _ in range(2):  # built, then kept
         raw = lead.get(URL).get_data(as_text=True)
         assert "Signed in as Siobhán Ó Briain &lt;b&gt;&amp; (Lead" in raw
+
+
+def test_a_kept_view_reads_who_is_signed_in_as_plain_values(login, police):
+    # The session check reads the user, their agency and their session in plain columns: building the
+    # ORM rows on every request was half of what a kept view cost on PostgreSQL (issue 11).
+    lead = login("lead", police)
+    _page(lead)
+    built = []
+    listeners = [(model, lambda target, _context: built.append(type(target).__name__))
+                 for model in (User, Agency, UserSession)]
+    for model, note in listeners:
+        event.listen(model, "load", note)
+    try:
+        page, _ = _page(lead)
+    finally:
+        for model, note in listeners:
+            event.remove(model, "load", note)
+    assert f"Signed in as {lead.user.name} (Lead (agency editor), {police.name})" in page
+    assert built == []
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="SQLite's BEGIN costs no round trip: its read stays in the transaction")
