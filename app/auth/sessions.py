@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import and_, bindparam, delete, select, update
+from sqlalchemy import Row, and_, bindparam, delete, select, update
 
 from app import cache
 from app.auth import rules
@@ -99,7 +99,7 @@ _CHECK = (
 )
 
 
-def _read_check(params: dict):
+def _read_check(params: dict) -> Row | None:
     engine = autocommit_engine(db.engine)
     if engine is None:  # SQLite: in the request's transaction, whose BEGIN costs no round trip
         return db.session.connection().execute(_CHECK, params).first()
