@@ -12,7 +12,7 @@ from itertools import chain, repeat
 
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload, load_only, selectinload, subqueryload
+from sqlalchemy.orm import lazyload, load_only, subqueryload
 
 from app.actions.models import Action, ActionLead, Objective, SubActionStatus, Update
 from app.actions.rollup import (
@@ -261,23 +261,39 @@ MY_ACTIONS_PAGE_SIZE = 50  # actions listed per page of "My actions"
 def my_actions_page(agency_id: int, quarter: Quarter, page: int, per_page: int | None = MY_ACTIONS_PAGE_SIZE
                     ) -> tuple[list[MyActionRow], int]:
     """One page of `my_actions` (per_page None: all of them), and how many actions the agency leads in
-    all; the same queries at any size."""
+    all; the same queries at any size.
+
+    The count rides along on every row as a window over the whole selection, as the cycle tracker's
+    does (app.cycle.service.returns_page), where a count of its own read the agency's actions again. A
+    page past the end has no row to carry it, so only then is it counted on its own.
+    """
     query = _actions_query(quarter, agency_id=agency_id, lean=True)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    # The list shows each action's code, title, timescale and leads, and the agency's own update: the
-    # long texts, the objective (already joined for the order) and the other leads' updates are not
-    # read, so a full page costs little more than a short one.
+    # The list shows each action's code, title, timescale and other leads, and the agency's own update:
+    # the long texts, the objective (already joined for the order), the leads' rows and their updates
+    # are not read, so a full page costs little more than a short one.
     listed = query.options(load_only(Action.code, Action.title, Action.timescale), lazyload(Action.objective),
-                           selectinload(Action.leads))
-    actions = list(db.session.scalars(listed.limit(per_page).offset((page - 1) * (per_page or 0))))
+                           lazyload(Action.leads)).add_columns(func.count().over().label("in_all"))
+    rows = db.session.execute(listed.limit(per_page).offset((page - 1) * (per_page or 0))).all()
+    if rows:
+        total = rows[0].in_all
+    else:
+        total = 0 if page == 1 else db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    actions = [row.Action for row in rows]
+    ids = [a.id for a in actions]
     own = db.session.scalars(
         select(Update).options(*LEAN_UPDATE, lazyload(Update.agency)).where(
             Update.year == quarter.year, Update.quarter == quarter.number, Update.agency_id == agency_id,
-            Update.action_id.in_([a.id for a in actions])))
+            Update.action_id.in_(ids)))
     by_action = {u.action_id: u for u in own}
-    return [MyActionRow(a, by_action.get(a.id), ", ".join(lead.agency.short_name for lead in a.leads
-                                                        if lead.agency_id != agency_id))
-            for a in actions], total
+    # The other leads of each jointly led action, by short name in the plan's order: plain rows, where
+    # loading every lead with its agency built three objects (and read the agency's aliases) a lead.
+    others: dict[int, list[str]] = defaultdict(list)
+    for action_id, short_name in db.session.execute(
+            select(ActionLead.action_id, Agency.short_name).join(Agency, Agency.id == ActionLead.agency_id)
+            .where(ActionLead.action_id.in_(ids), ActionLead.agency_id != agency_id)
+            .order_by(ActionLead.action_id, ActionLead.position)):
+        others[action_id].append(short_name)
+    return [MyActionRow(a, by_action.get(a.id), ", ".join(others[a.id])) for a in actions], total
 
 
 # --- the Strategic Group's dashboard --------------------------------------------------------

@@ -142,6 +142,9 @@ def test_my_actions_pages_through_the_agency_s_actions(login, agency_named, monk
     assert [int(i) for i in seen] == [a.id for a in led]
     assert client.get(f"/my-actions?page={last + 1}").status_code == 404
     assert client.get("/my-actions?page=x").status_code == 404
+    # The whole count comes with any page, and with none: a page past the end has no row to carry it.
+    assert service.my_actions_page(police.id, quarter, 2, per_page=2)[1] == len(led)
+    assert service.my_actions_page(police.id, quarter, last + 1, per_page=2) == ([], len(led))
 
 
 def test_my_actions_names_the_other_leads_of_a_jointly_led_action(police_lead, police):
