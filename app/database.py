@@ -1,15 +1,15 @@
-"""The declarative base, its constraint naming convention and shared column types, and how the app's
-connections behave: SQLite's transactions, PostgreSQL's reads outside a transaction and its check of a
-pooled connection before use."""
+"""The declarative base, its constraint naming convention and shared column types, a page of a query
+with its total, and how the app's connections behave: SQLite's transactions, PostgreSQL's reads
+outside a transaction and its check of a pooled connection before use."""
 
-import select
+import select as io_select  # poll(): the standard library's, not SQLAlchemy's select()
 import time
 from datetime import UTC, datetime
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import DateTime, MetaData, event, exc
+from sqlalchemy import DateTime, MetaData, Row, Select, event, exc, func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 # Named constraints keep Alembic migrations stable across SQLite and PostgreSQL.
@@ -53,6 +53,22 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def page_with_total(session: Session, query: Select, page: int, per_page: int | None) -> tuple[list[Row], int]:
+    """Rows `page` of `query` (per_page None: all of them), and how many rows it has in all.
+
+    One statement: the count rides along on every row as a window over the whole selection, where a
+    count of its own read the whole selection a second time (issue 11). A page past the end has no row
+    to carry it, so only then is it counted on its own.
+    """
+    limited = query.add_columns(func.count().over().label("in_all")).limit(per_page)
+    rows = session.execute(limited.offset((page - 1) * (per_page or 0))).all()
+    if rows:
+        return rows, rows[0].in_all
+    if page == 1:
+        return rows, 0
+    return rows, session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
 
 
 # --- SQLite transactions ---------------------------------------------------------------------------
@@ -169,6 +185,6 @@ def _has_something_to_say(dbapi_connection) -> bool:
     the driver already knows it is broken. An idle PostgreSQL connection otherwise receives nothing."""
     if getattr(dbapi_connection, "closed", False) or getattr(dbapi_connection, "broken", False):
         return True
-    poller = select.poll()
-    poller.register(dbapi_connection.fileno(), select.POLLIN)
+    poller = io_select.poll()
+    poller.register(dbapi_connection.fileno(), io_select.POLLIN)
     return bool(poller.poll(0))

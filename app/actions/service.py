@@ -26,7 +26,7 @@ from app.actions.rollup import (
 from app.actions.timescale import is_overdue
 from app.audit.service import changed_fields, record
 from app.auth.models import Agency, User
-from app.database import utcnow
+from app.database import page_with_total, utcnow
 from app.errors import ConflictError
 from app.extensions import db
 from app.strategy.quarters import Quarter
@@ -263,21 +263,16 @@ def my_actions_page(agency_id: int, quarter: Quarter, page: int, per_page: int |
     """One page of `my_actions` (per_page None: all of them), and how many actions the agency leads in
     all; the same queries at any size.
 
-    The count rides along on every row as a window over the whole selection, as the cycle tracker's
-    does (app.cycle.service.returns_page), where a count of its own read the agency's actions again. A
-    page past the end has no row to carry it, so only then is it counted on its own.
+    The count rides along on the page's query (database.page_with_total), where a count of its own read
+    the agency's actions again.
     """
     query = _actions_query(quarter, agency_id=agency_id, lean=True)
     # The list shows each action's code, title, timescale and other leads, and the agency's own update:
     # the long texts, the objective (already joined for the order), the leads' rows and their updates
     # are not read, so a full page costs little more than a short one.
     listed = query.options(load_only(Action.code, Action.title, Action.timescale), lazyload(Action.objective),
-                           lazyload(Action.leads)).add_columns(func.count().over().label("in_all"))
-    rows = db.session.execute(listed.limit(per_page).offset((page - 1) * (per_page or 0))).all()
-    if rows:
-        total = rows[0].in_all
-    else:
-        total = 0 if page == 1 else db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+                           lazyload(Action.leads))
+    rows, total = page_with_total(db.session, listed, page, per_page)
     actions = [row.Action for row in rows]
     ids = [a.id for a in actions]
     own = db.session.scalars(

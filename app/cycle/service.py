@@ -19,7 +19,7 @@ from app.audit.service import record
 from app.auth.models import Agency, Role, User
 from app.cycle import deadlines as rules  # the cycle's pure rules (was app/cycle/rules.py)
 from app.cycle.models import NoticeSent, PeriodEvent, ReminderSent
-from app.database import utcnow
+from app.database import page_with_total, utcnow
 from app.errors import ConflictError
 from app.extensions import db
 from app.kpis.models import Indicator, IndicatorValue
@@ -392,16 +392,10 @@ def returns_page(quarter: Quarter, *, show: str = "waiting", agency_id: int | No
     by agency then plan order (actions before indicators), and how many there are in all.
 
     One query: the count rides along on every row as a window over the whole selection, where a
-    count of its own read every return due a second time (issue 11). A page past the end has no row
-    to carry it, so only then is it counted on its own.
+    count of its own read every return due a second time (issue 11; database.page_with_total).
     """
     due, query = _returns_query(quarter, show, agency_id)
-    ordered = query.add_columns(func.count().over().label("in_all")).order_by(*_queue_order(due))
-    rows = db.session.execute(ordered.limit(per_page).offset((page - 1) * per_page)).all()
-    if rows:
-        total = rows[0].in_all
-    else:
-        total = 0 if page == 1 else db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows, total = page_with_total(db.session, query.order_by(*_queue_order(due)), page, per_page)
     return [_line(r) for r in rows], total
 
 
