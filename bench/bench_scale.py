@@ -2,7 +2,8 @@
 
 Builds the demo database (bench/generate.py) once, copies it for each size and grows the copy, then asks
 each page through the Flask test client, signed in as a coordinator (second factor completed) or, for
-"My actions", as the police lead. Measured in one run, so the ratios compare like with like:
+"My actions", as the police lead. Measured in one run, so the ratios compare like with like: every
+size's app is built first, then each page is asked for at each size in turns (see measure()).
 
 * queries: the SQL statements one request runs, which must be the same at every size (no N+1);
 * interactive pages: median latency at the largest size over 1x, goal <= 3;
@@ -41,7 +42,7 @@ from app import cache, create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from bench import bench_pack, generate  # noqa: E402
 
-RUNS = int(os.environ.get("BENCH_RUNS", "5"))  # median of this many requests per page
+RUNS = int(os.environ.get("BENCH_RUNS", "7"))  # median of this many requests per page and size
 INTERACTIVE_GOAL, DOCUMENT_GOAL = 3.0, 1.5
 
 
@@ -135,44 +136,69 @@ def document_rows(app, quarter_slug: str) -> int:
                 + db.session.scalar(select(func.count()).select_from(Indicator).where(Indicator.active.is_(True))))
 
 
-def measure(app, quarter: str) -> dict[str, Measure]:
-    clients = {"coordinator": sign_in(app, generate.COORDINATOR), "lead": sign_in(app, generate.LEAD)}
-    rows = document_rows(app, quarter)
-    with app.app_context():
-        engine = db.engine
-    results = {}
-    for page in pages(quarter):
-        client = clients[page.who]
-        counts: list[int] = []
+# Housekeeping a request may do now and then, whatever the page and the size, so not counted: the
+# sign-in session's "last seen" touch (once a minute, app/auth/sessions.py) and the cache's sweep of
+# older versions (once in 100 stores, app/cache.py). Counted, they made a size whose requests happened
+# to include one read one statement more (29 against 28), with sizes measured in turns.
+_HOUSEKEEPING = ("UPDATE user_session SET last_seen_at=", "DELETE FROM cache_entry WHERE cache_entry.version <")
 
-        saving = [False]
 
-        def count(*_args, counts=counts, saving=saving):
-            if not saving[0]:
-                counts[-1] += 1
+class Size:
+    """One size's app, its signed-in clients and a count of the statements its requests run."""
 
-        response = client.get(page.path)  # warm templates and caches
+    def __init__(self, app, quarter: str):
+        self.app = app
+        self.clients = {"coordinator": sign_in(app, generate.COORDINATOR), "lead": sign_in(app, generate.LEAD)}
+        self.rows = document_rows(app, quarter)
+        with app.app_context():
+            self.engine = db.engine
+        self.counting = False
+        self.statements = 0
+        event.listen(self.engine, "before_cursor_execute", self._count)
+
+    def _count(self, _conn, _cursor, statement: str, *_args) -> None:
+        if self.counting and not statement.startswith(_HOUSEKEEPING):
+            self.statements += 1
+
+    def get(self, page: Page) -> tuple[float, int]:
+        """One request for `page`: seconds taken and statements run (the save before it not counted)."""
+        if page.after_save:
+            with self.app.app_context():
+                cache.bump()
+                db.session.commit()
+        self.statements, self.counting = 0, True
+        start = time.perf_counter()
+        response = self.clients[page.who].get(page.path)
+        seconds = time.perf_counter() - start
+        self.counting = False
         assert response.status_code == 200, (page.path, response.status_code)
-        event.listen(engine, "before_cursor_execute", count)
-        times = []
-        try:
-            for _ in range(RUNS):
-                if page.after_save:
-                    saving[0] = True
-                    with app.app_context():
-                        cache.bump()
-                        db.session.commit()
-                    saving[0] = False
-                counts.append(0)
-                start = time.perf_counter()
-                response = client.get(page.path)
-                times.append(time.perf_counter() - start)
-                assert response.status_code == 200, (page.path, response.status_code)
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
-        results[page.name] = Measure(statistics.median(times) * 1000, max(counts), rows)
-    with app.app_context():
-        db.engine.dispose()
+        return seconds, self.statements
+
+    def close(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._count)
+        self.engine.dispose()
+
+
+def measure(sizes: dict[int, Size], quarter: str) -> dict[int, dict[str, Measure]]:
+    """Each page at every size, RUNS requests each, taken in turns: one request at each size, then the
+    next round in the opposite order. A slower or faster spell of the machine then falls on every size
+    alike, where measuring one size after another let it fall on one (the same page's ratio swung by
+    a third between runs of the same code)."""
+    results: dict[int, dict[str, Measure]] = {factor: {} for factor in sizes}
+    order = list(sizes)
+    for page in pages(quarter):
+        times: dict[int, list[float]] = {factor: [] for factor in sizes}
+        counts: dict[int, list[int]] = {factor: [] for factor in sizes}
+        for size in sizes.values():
+            size.get(page)  # warm templates and caches
+        for run in range(RUNS):
+            for factor in (order if run % 2 == 0 else order[::-1]):
+                seconds, statements = sizes[factor].get(page)
+                times[factor].append(seconds)
+                counts[factor].append(statements)
+        for factor, size in sizes.items():
+            results[factor][page.name] = Measure(statistics.median(times[factor]) * 1000, max(counts[factor]),
+                                                 size.rows)
     return results
 
 
@@ -185,7 +211,6 @@ def main() -> int:
     largest = int(os.environ.get("BENCH_SCALE", "10"))
     factors = [f for f in (1, 10, 100) if f <= largest]
     quarter = DEMO_CURRENT.slug
-    results: dict[int, dict[str, Measure]] = {}
     sizes = {}
     packs: dict[int, dict] = {}
     export: dict = {}
@@ -194,17 +219,24 @@ def main() -> int:
         start = time.perf_counter()
         base = dbs.base_url()
         generate.build_base(base)
+        urls, built = {}, {}
         for factor in factors:
-            url = dbs.copy(base, factor)
-            app = create_app(generate.config(url))
+            urls[factor] = dbs.copy(base, factor)
+            app = create_app(generate.config(urls[factor]))
             with app.app_context():
                 generate.grow(factor)
                 sizes[factor] = generate.size()
                 db.engine.dispose()
-            results[factor] = measure(app, quarter)
-            packs[factor] = bench_pack.pack_vs_xlsxwriter(app, quarter)
-            if factor == factors[-1]:
-                export = bench_pack.export_peak_rss(url, quarter)
+            built[factor] = Size(app, quarter)
+        try:
+            results = measure(built, quarter)
+        finally:
+            for size in built.values():
+                size.close()
+        built.clear()
+        for factor in factors:  # each on an app of its own: the pages' apps and what they kept are gone
+            packs[factor] = bench_pack.pack_vs_xlsxwriter(create_app(generate.config(urls[factor])), quarter)
+        export = bench_pack.export_peak_rss(urls[factors[-1]], quarter)
         elapsed = time.perf_counter() - start
     backend = "PostgreSQL" if os.environ.get("BENCH_DB") == "postgres" else "SQLite"
     print(f"== pages at {', '.join(f'{f}x' for f in factors)} on {backend}, median of {RUNS}, "

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, func, select
 
 from app.actions.models import Update
 from app.audit.models import AuditEvent
@@ -133,8 +133,20 @@ def all_events(viewer: User, filters: AuditFilters = AuditFilters()) -> Iterator
 
 
 def entities() -> list[str]:
-    """The kinds of object the trail holds, for the object filter."""
-    return list(db.session.scalars(select(AuditEvent.entity).distinct().order_by(AuditEvent.entity)))
+    """The kinds of object the trail holds, for the object filter.
+
+    Read one kind at a time up the (entity, entity_id) index: each step asks for the first kind after
+    the last one found. The trail only grows and holds a dozen kinds, and DISTINCT read every event to
+    find them (16.7 of the audit page's 27.5 ms of SQL at 100x on PostgreSQL, issue 11).
+    """
+    def first_after(kind) -> ScalarSelect:
+        query = select(AuditEvent.entity).order_by(AuditEvent.entity).limit(1)
+        return (query if kind is None else query.where(AuditEvent.entity > kind)).scalar_subquery()
+
+    kinds = select(first_after(None).label("entity")).cte("kinds", recursive=True)
+    kinds = kinds.union_all(select(first_after(kinds.c.entity)).where(kinds.c.entity.is_not(None)))
+    return list(db.session.scalars(select(kinds.c.entity).where(kinds.c.entity.is_not(None))
+                                   .order_by(kinds.c.entity)))
 
 
 def people() -> list[User]:

@@ -334,6 +334,22 @@ def test_audit_filters_by_person_agency_object_and_date(login, make_user, agency
     assert "update on A2" not in after and "No events match these filters" in after
 
 
+def test_the_audit_object_filter_offers_each_kind_in_the_trail_once_in_order(login):
+    from sqlalchemy import delete
+
+    from app.audit import service as audit_service
+    from app.audit.models import AuditEvent
+    db.session.execute(delete(AuditEvent))
+    assert audit_service.entities() == []  # an empty trail offers nothing to filter by
+    for n, kind in enumerate(["strategy", "action_update", "user", "action_update", "agency", "strategy", "user"]):
+        audit_service.record(None, "changed", kind, n, f"event {n}")
+    db.session.commit()
+    assert audit_service.entities() == ["action_update", "agency", "strategy", "user"]
+    body = login("admin").get("/audit/").get_data(as_text=True)
+    offered = re.findall(r'<option value="([^"]*)"', body[body.index('name="object"'):])
+    assert offered[:5] == ["", "action_update", "agency", "strategy", "user"]
+
+
 @pytest.mark.parametrize("query, message", [
     ("person=999999", "Select a person from the list"),
     ("person=abc", "Select a person from the list"),
