@@ -86,11 +86,16 @@ def test_counts_from_rows_equal_the_roll_up_of_the_actions_themselves(app, agenc
     assert board.counts == count_by_status(r.status for r in rows)
     assert board.movement_counts == {m: sum(r.movement is m for r in rows) for m in Movement}
     assert board.total == len(rows) and len(board.rows) == 5
+    # Every page's rows (ranked for the page alone) read as the whole plan's roll-up reads them.
     by_code = {r.action.code: r for r in rows}
-    for row in board.rows:
+    pages = range(1, -(-len(rows) // 5) + 1)
+    paged = [row for page in pages for row in service.dashboard(Q, page=page, per_page=5).rows]
+    assert [row.action.code for row in paged] == [r.action.code for r in rows]
+    for row in paged:
         full = by_code[row.action.code]
         assert (row.status, row.previous_status, row.movement, row.overdue) == (
             full.status, full.previous_status, full.movement, full.overdue)
+    assert {row.previous_status for row in paged} > {Status.NO_UPDATE}, "no previous status: the case could not fail"
     assert board.counts[Status.NO_UPDATE] == len(codes) - 13
     action = service.action_by_code(Q, codes[13])
     assert next(r for r in rows if r.action.id == action.id).status is Status.RED
