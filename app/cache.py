@@ -31,11 +31,12 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, g, has_request_context
+from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import Integer, LargeBinary, String, delete, event, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from app import changes
 from app.database import UTCDateTime, utcnow
 from app.extensions import db
 
@@ -46,6 +47,8 @@ NOT_CONTENT = frozenset({
 })
 MEMORY_ENTRIES = 256  # per worker: the dashboard's pages and the report's charts for a few quarters
 _CHANGED, _WROTE, _PENDING = "data_changed", "data_wrote", "data_cache_pending"
+_SIGNAL = "data_signal"  # a write other workers must hear of (app/changes.py): all but the quiet ones
+QUIET = "quiet"  # execution option of a write no remembered answer depends on (a session's "last seen")
 
 
 class DataVersion(db.Model):
@@ -83,7 +86,7 @@ def _table_names(objects) -> set[str]:
 def _note_flush(session: Session, _context, _instances) -> None:
     names = _table_names(session.new) | _table_names(session.dirty) | _table_names(session.deleted)
     if names:
-        session.info[_WROTE] = True
+        session.info[_WROTE] = session.info[_SIGNAL] = True
     if names - NOT_CONTENT:
         session.info[_CHANGED] = True
 
@@ -94,6 +97,8 @@ def _note_execute(state) -> None:
         return
     table = getattr(state.statement, "table", None)
     state.session.info[_WROTE] = True
+    if not state.execution_options.get(QUIET):
+        state.session.info[_SIGNAL] = True
     if getattr(table, "name", None) not in NOT_CONTENT:
         state.session.info[_CHANGED] = True
 
@@ -111,6 +116,11 @@ def _forget(session: Session, transaction) -> None:
     if transaction.parent is None:  # the outermost transaction: committed, rolled back or closed
         session.info.pop(_CHANGED, None)
         session.info.pop(_WROTE, None)
+        # Once the outermost transaction is over, never before (a savepoint's end is not a commit): a
+        # worker that sees the new signal must find the new data. A rolled-back write signals too, in
+        # vain but harmlessly: the workers only ask the database again.
+        if session.info.pop(_SIGNAL, None) and has_app_context():
+            changes.signal(session.get_bind().url)
         if has_request_context():
             g.pop("data_version", None)  # a commit may have moved it on: read it again
         for engine, hashed, current, value in session.info.pop(_PENDING, []):
@@ -128,6 +138,11 @@ def version() -> int | None:
     if has_request_context():
         g.data_version = found
     return found
+
+
+def has_written() -> bool:
+    """Whether this request's transaction holds writes not yet committed (then nothing kept applies)."""
+    return bool(db.session.info.get(_WROTE))
 
 
 def note_version(found: int | None) -> None:
@@ -160,6 +175,7 @@ def clear_memory() -> None:
     with _memory_lock:
         _memory().clear()
         current_app.extensions.pop("data_version_remembered", None)
+    changes.forget()
 
 
 def _remember_in_memory(entry: tuple[int, str], value: bytes) -> None:
@@ -178,7 +194,7 @@ def get_or_build_bytes(key: tuple, build: Callable[[], bytes]) -> tuple[bytes, i
     not committed, so what it sees is not yet the data at any version.
     """
     current = version()
-    if current is None or db.session.info.get(_WROTE):
+    if current is None or has_written():
         return build(), None
     hashed = key_hash(key)
     entry = (current, hashed)
@@ -213,7 +229,7 @@ def remembered(key: tuple, build: Callable[[], Any]) -> Any:
     row of cache_entry each would cost as much to read. The value must be immutable, as it is shared.
     """
     current = version()
-    if current is None or db.session.info.get(_WROTE):
+    if current is None or has_written():
         return build()
     with _memory_lock:
         kept = current_app.extensions.get("data_version_remembered")

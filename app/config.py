@@ -35,6 +35,10 @@ class Config:
     SESSION_REFRESH_EACH_REQUEST = False
     # last_seen is written at most this often, so reading pages does not write on every request.
     SESSION_TOUCH_SECONDS = 60  # seconds
+    # The folder of the file through which one machine's workers hear of each other's writes, so that a
+    # page view need not ask the database whether anything changed (app/changes.py). "off" when several
+    # machines serve the app from one database: then every request asks the database.
+    CHANGE_SIGNAL_DIR = os.environ.get("CHANGE_SIGNAL_DIR", str(INSTANCE))
     # Between a correct password and the second-factor code.
     SIGN_IN_PENDING_SECONDS = 5 * 60  # seconds
 
@@ -102,6 +106,8 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = True
     # Cheap argon2id for the test suite only; production keeps the library's strong defaults.
     ARGON2_PARAMETERS = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+    # A test's database is its own: tests/conftest.py names a folder for the run, not the instance's.
+    CHANGE_SIGNAL_DIR = os.environ.get("CHANGE_SIGNAL_DIR", "off")
 
 
 def config_for_environment() -> type[Config]:

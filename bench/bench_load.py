@@ -256,6 +256,7 @@ def main() -> int:
             "SESSION_COOKIE_SECURE": "0",  # plain HTTP on loopback
             "LOG_LEVEL": "WARNING",  # one access-log line per request is not what is measured
             "SIGN_IN_IP_LIMIT": "1000",
+            "CHANGE_SIGNAL_DIR": generate.SIGNAL_DIR,  # production's default is instance/, in the checkout
         }
         env.pop("TEST_DATABASE_URL", None)
         started = time.perf_counter()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,12 +56,16 @@ class Size:
                 f"{self.indicators} indicators, {self.values} values, {self.audit} audit events")
 
 
+SIGNAL_DIR = str(Path(tempfile.gettempdir()) / "vawg-bench-signals")  # app/changes.py
+
+
 def config(url: str) -> dict:
     return {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()} | {
         "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "ENV_NAME": "test",
         # Each request is timed alone; the idle and touch rules would only add writes between them.
         "SESSION_TOUCH_SECONDS": 10**9,
         "LOG_LEVEL": "WARNING",  # one log line per request would be timed too, and drown the table
+        "CHANGE_SIGNAL_DIR": SIGNAL_DIR,  # as in production, but not left in the checkout's instance/
     }
 
 

@@ -10,6 +10,7 @@ import html
 import os
 import re
 import shutil
+import tempfile
 import uuid
 from collections.abc import Callable
 
@@ -25,6 +26,9 @@ from app.extensions import db
 
 PASSWORD = "correct horse battery staple"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+# Every app of a test run, and a second app on one test's database (another worker), shares one folder
+# of change signals (app/changes.py); each test's database has its own file in it.
+SIGNAL_DIR = tempfile.mkdtemp(prefix="vawg-test-signals-")
 ON_POSTGRES = PG_URL.startswith("postgresql")
 
 
@@ -49,7 +53,14 @@ def _config(url: str) -> dict:
     return {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()} | {
         "SQLALCHEMY_DATABASE_URI": url,
         "ENV_NAME": "test",
+        "CHANGE_SIGNAL_DIR": SIGNAL_DIR,
     }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _signal_dir():
+    yield
+    shutil.rmtree(SIGNAL_DIR, ignore_errors=True)
 
 
 def _admin_engine():

@@ -15,7 +15,7 @@ from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import Row, and_, bindparam, delete, select, update
 
-from app import cache
+from app import cache, changes
 from app.auth import rules
 from app.auth.models import AccountRoles, Agency, User, UserSession
 from app.cache import DataVersion
@@ -122,20 +122,34 @@ def check(user_id: int, token: str | None) -> tuple[SignedInUser | None, str | N
     generation matches the user's, the user is active, and it is within both lifetimes. A live session's
     last_seen is moved on (at most once a minute) and committed at once, because this runs at the start
     of every request, before the view's own transaction.
+
+    A good answer is remembered until anything is written (app/changes.py): the next request of the same
+    browser to this worker asks nothing of the database while it is within both lifetimes and its
+    last_seen is not yet due. A sign-out, a change to the account and every save are writes, so each is
+    heard by every worker on the next request.
     """
     if not token:
         return None, "ended"
     row_id = token_hash(token)
+    now = utcnow()
+    idle, absolute = _limits()
+    touch_after = timedelta(seconds=current_app.config["SESSION_TOUCH_SECONDS"])
+    url = db.engine.url
+    seen = changes.seen(url)  # before the read: a write committed after this moment changes the signal
+    if not cache.has_written():  # a transaction's own writes are in no remembered answer
+        kept = changes.recall(("signed_in", user_id, row_id), seen)
+        if kept is not None and now - kept[0].last_seen_at < touch_after \
+                and not rules.session_end_reason(kept[0].created_at, kept[0].last_seen_at, now, idle, absolute):
+            cache.note_version(kept[0].data_version)
+            return kept[1], None
     found = _read_check({"user_id": user_id, "session_id": row_id})
     if found is None:
         return None, "ended"
     cache.note_version(found.data_version)
     if found.session_row_generation != found.session_generation or not found.active:
         return None, "ended"  # no row for this token and user (None), or one from before a sign-out everywhere
-    now = utcnow()
-    idle, absolute = _limits()
     reason = rules.session_end_reason(found.created_at, found.last_seen_at, now, idle, absolute)
-    touch = (now - found.last_seen_at).total_seconds() >= current_app.config["SESSION_TOUCH_SECONDS"]
+    touch = now - found.last_seen_at >= touch_after
     if reason or touch:
         # Close the reading transaction first: on SQLite a write after a read in one transaction fails at
         # once (no waiting) if another worker wrote in between; a write-first transaction waits its turn.
@@ -143,11 +157,17 @@ def check(user_id: int, token: str | None) -> tuple[SignedInUser | None, str | N
         if reason:
             db.session.execute(delete(UserSession).where(UserSession.id == row_id))
         else:
-            db.session.execute(update(UserSession).where(UserSession.id == row_id).values(last_seen_at=now))
+            # Quiet: no remembered answer goes stale because last_seen moved on (a worker that remembers
+            # an older one only asks again sooner), so the other workers need not hear of it.
+            db.session.execute(update(UserSession).where(UserSession.id == row_id).values(last_seen_at=now)
+                               .execution_options(**{cache.QUIET: True}))
         db.session.commit()
     if reason:
         return None, reason
-    return SignedInUser(**{name: getattr(found, name) for name in _SIGNED_IN_VALUES}), None
+    user = SignedInUser(**{name: getattr(found, name) for name in _SIGNED_IN_VALUES})
+    if not touch:  # a touched row's last_seen is no longer the one read: the next request reads it again
+        changes.remember(("signed_in", user_id, row_id), seen, (found, user))
+    return user, None
 
 
 def end(token: str | None) -> int:

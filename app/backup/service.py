@@ -26,6 +26,8 @@ from urllib.parse import quote, urlencode
 from sqlalchemy import column, func, inspect, literal, select, table
 from sqlalchemy.engine import URL, Engine
 
+from app import changes
+
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"  # the custom format's first bytes
 
@@ -182,6 +184,7 @@ def restore(engine: Engine, source: Path, *, force: bool = False) -> Summary:
             "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction",
             "--exit-on-error", str(source)]), engine.url)
     engine.dispose()
+    changes.signal(engine.url)  # a worker left running would otherwise keep what it remembered
     return Summary("SQLite" if kind == "sqlite" else "PostgreSQL", source, source.stat().st_size,
                    row_counts(engine), _revision(engine))
 

@@ -1,0 +1,217 @@
+"""The change signal (app/changes.py): a worker remembers who a browser signs in as, and the data version,
+until anything is written, and then every worker hears of the write on its very next request.
+
+"Another worker" here is a second app on the same database and signal folder, as gunicorn's workers
+are, and once a separate process.
+"""
+
+import subprocess
+import sys
+import textwrap
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, select, update
+
+from app import cache, changes
+from app.auth import sessions
+from app.auth.models import User, UserSession
+from app.database import utcnow
+from app.extensions import db
+from app.strategy import service as calendar
+from tests.conftest import _config, post_form, sign_in
+from tests.helpers import action
+from tests.integration.test_cache import DASHBOARD, Q, row
+
+
+@contextmanager
+def statements(app):
+    """The SQL statements `app` sends while the block runs."""
+    sent: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+@pytest.fixture
+def other_worker(database_url):
+    """A second app on the test's database: another gunicorn worker, with its own memory."""
+    other = create_app_like_a_worker(database_url)
+    yield other
+    with other.app_context():
+        db.engine.dispose()
+
+
+def create_app_like_a_worker(database_url, **settings):
+    from app import create_app
+
+    return create_app(_config(database_url) | settings)
+
+
+def signal_now() -> bytes | None:
+    return changes.seen(db.engine.url)
+
+
+def test_a_remembered_browser_asks_the_database_nothing_until_something_is_written(app, login):
+    viewer = login("viewer")
+    viewer.get(DASHBOARD)  # the first view after signing in (a write) reads, and remembers
+    db.session.rollback()  # end the test's own transaction, as a worker's request does
+    with statements(app) as sent:
+        assert viewer.get(DASHBOARD).status_code == 200
+    assert sent == []
+    calendar.strategy().name += " (renamed)"
+    db.session.commit()
+    with statements(app) as sent:
+        assert viewer.get(DASHBOARD).status_code == 200
+    assert any("user_session" in statement for statement in sent)  # the session is checked again
+
+
+def test_a_save_through_another_worker_shows_on_the_very_next_request(app, login, police, other_worker, make_user):
+    viewer = login("viewer")
+    assert "No update" in row(viewer.get(DASHBOARD).get_data(as_text=True), "A2")
+    assert "No update" in row(viewer.get(DASHBOARD).get_data(as_text=True), "A2")  # remembered
+    lead = sign_in(other_worker.test_client(), make_user("lead", police))
+    url = f"/actions/{action('A2').id}/updates/{police.id}/{Q.slug}"
+    db.session.rollback()  # end the test's transaction, as the viewer's worker has none between requests
+    response = post_form(lead, url,
+                         {"status": "red", "commentary": "Stalled", "mitigation": "Escalated", "version": "0",
+                          "submit_update": "Submit update"})
+    assert response.status_code == 302
+    assert "Red" in row(viewer.get(DASHBOARD).get_data(as_text=True), "A2")
+
+
+def _sign_out_everywhere(user_id: int) -> None:
+    db.session.get(User, user_id).session_generation += 1
+
+
+def _deactivate(user_id: int) -> None:
+    db.session.get(User, user_id).active = False
+
+
+def _end_the_session_row(user_id: int) -> None:
+    db.session.query(UserSession).filter_by(user_id=user_id).delete()
+
+
+@pytest.mark.parametrize("end", [_sign_out_everywhere, _deactivate, _end_the_session_row])
+def test_another_worker_ending_a_session_is_heard_on_the_very_next_request(app, login, other_worker, end):
+    viewer = login("viewer")
+    user_id = viewer.user.id
+    for _ in range(2):
+        assert viewer.get(DASHBOARD).status_code == 200  # the second is remembered
+    db.session.rollback()
+    with other_worker.app_context():
+        end(user_id)
+        db.session.commit()
+    response = viewer.get(DASHBOARD)
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+
+
+def test_a_write_from_another_process_is_heard_too(app, login, database_url):
+    viewer = login("viewer")
+    user_id = viewer.user.id
+    for _ in range(2):
+        assert viewer.get(DASHBOARD).status_code == 200
+    db.session.rollback()
+    script = textwrap.dedent(f"""
+        from sqlalchemy import update
+        from app import create_app
+        from app.auth.models import User
+        from app.config import TestConfig
+        from app.extensions import db
+        app = create_app({{name: getattr(TestConfig, name) for name in dir(TestConfig) if name.isupper()}}
+                         | {{"SQLALCHEMY_DATABASE_URI": {database_url!r},
+                            "CHANGE_SIGNAL_DIR": {app.config["CHANGE_SIGNAL_DIR"]!r}}})
+        with app.app_context():
+            db.session.execute(update(User).where(User.id == {user_id}).values(active=False))
+            db.session.commit()
+    """)
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
+    response = viewer.get(DASHBOARD)
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+
+
+def test_with_the_signal_off_every_view_asks_the_database(database_url, make_user):
+    off = create_app_like_a_worker(database_url, CHANGE_SIGNAL_DIR="off")
+    with off.app_context():
+        assert changes.seen(db.engine.url) is None
+    client = off.test_client()
+    sign_in(client, make_user("viewer"))
+    for _ in range(2):
+        with statements(off) as sent:
+            assert client.get(DASHBOARD).status_code == 200
+        assert any("user_session" in statement for statement in sent)
+    with off.app_context():
+        db.engine.dispose()
+
+
+def test_a_folder_that_cannot_be_written_turns_the_signal_off(database_url, tmp_path, make_user, caplog):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    app = create_app_like_a_worker(database_url, CHANGE_SIGNAL_DIR=str(blocked / "signals"))
+    with app.app_context():
+        assert changes.seen(db.engine.url) is None
+        db.engine.dispose()
+    assert "change signal off" in caplog.text
+    client = sign_in(app.test_client(), make_user("viewer"))
+    for _ in range(2):
+        with statements(app) as sent:
+            assert client.get(DASHBOARD).status_code == 200
+        assert any("user_session" in statement for statement in sent)
+
+
+def test_a_remembered_session_whose_last_seen_is_due_is_read_and_touched_quietly(app, login, monkeypatch):
+    viewer = login("viewer")
+    viewer.get(DASHBOARD)
+    db.session.rollback()
+    before = signal_now()
+    later = utcnow() + timedelta(seconds=app.config["SESSION_TOUCH_SECONDS"] + 1)
+    monkeypatch.setattr(sessions, "utcnow", lambda: later)
+    with statements(app) as sent:
+        assert viewer.get(DASHBOARD).status_code == 200
+    assert any(statement.startswith("UPDATE user_session SET last_seen_at") for statement in sent)
+    db.session.rollback()
+    assert db.session.scalar(select(UserSession.last_seen_at).where(UserSession.user_id == viewer.user.id)) == later
+    assert signal_now() == before  # quiet: no other worker needs to ask again
+
+
+@pytest.mark.parametrize("write, heard", [
+    ("a change through the ORM, committed", True),
+    ("a change through an UPDATE statement, committed", True),
+    ("a session's last-seen touch (quiet), committed", False),
+    ("a read, committed", False),
+    ("a change inside a savepoint, before the outer commit", False),
+])
+def test_which_commits_change_the_signal(app, login, write, heard):
+    viewer = login("viewer")
+    db.session.commit()
+    before = signal_now()
+    assert before is not None
+    if write == "a change through the ORM, committed":
+        calendar.strategy().name += " (renamed)"
+        db.session.commit()
+    elif write == "a change through an UPDATE statement, committed":
+        db.session.execute(update(User).where(User.id == viewer.user.id).values(name="Renamed"))
+        db.session.commit()
+    elif write == "a session's last-seen touch (quiet), committed":
+        db.session.execute(update(UserSession).values(last_seen_at=utcnow()).execution_options(**{cache.QUIET: True}))
+        db.session.commit()
+    elif write == "a read, committed":
+        db.session.scalar(select(User.name).limit(1))
+        db.session.commit()
+    else:
+        with db.session.begin_nested():
+            calendar.strategy().name += " (renamed)"
+        assert signal_now() == before  # the savepoint is released, but nothing is committed yet
+        db.session.commit()
+        assert signal_now() != before  # and now it is
+        return
+    assert (signal_now() != before) is heard
