@@ -41,7 +41,11 @@ SIZE = 8  # bytes of the signal
 MEMORY_ENTRIES = 4096  # remembered answers per app: one per signed-in browser
 _OFF = ("", "off")
 _lock = threading.Lock()
-_maps: dict[str, tuple[int, mmap.mmap | None]] = {}  # signal file -> (pid that mapped it, its map or None)
+# signal file -> (pid that mapped it, its map or None). A map holds a file descriptor, so only the most
+# recent few are kept: a worker has one database, but a test run opens a thousand. One dropped here is
+# closed once no caller holds it, and mapped again when next asked for.
+_maps: OrderedDict[str, tuple[int, mmap.mmap | None]] = OrderedDict()
+MAPS_KEPT = 32
 
 
 def _path(url: URL) -> Path | None:
@@ -83,6 +87,9 @@ def _mapped(url: URL) -> mmap.mmap | None:
                                        "the database", path, exc)
             mapped = None
         _maps[key] = (os.getpid(), mapped)
+        _maps.move_to_end(key)
+        while len(_maps) > MAPS_KEPT:
+            _maps.popitem(last=False)
     return mapped
 
 

@@ -10,7 +10,6 @@ import html
 import os
 import re
 import shutil
-import tempfile
 import uuid
 from collections.abc import Callable
 
@@ -27,8 +26,8 @@ from app.extensions import db
 PASSWORD = "correct horse battery staple"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 # Every app of a test run, and a second app on one test's database (another worker), shares one folder
-# of change signals (app/changes.py); each test's database has its own file in it.
-SIGNAL_DIR = tempfile.mkdtemp(prefix="vawg-test-signals-")
+# of change signals (app/changes.py); each test's database has its own file in it. Set by signal_dir.
+_SIGNALS: dict[str, str] = {}
 ON_POSTGRES = PG_URL.startswith("postgresql")
 
 
@@ -53,14 +52,14 @@ def _config(url: str) -> dict:
     return {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()} | {
         "SQLALCHEMY_DATABASE_URI": url,
         "ENV_NAME": "test",
-        "CHANGE_SIGNAL_DIR": SIGNAL_DIR,
+        "CHANGE_SIGNAL_DIR": _SIGNALS["dir"],
     }
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _signal_dir():
-    yield
-    shutil.rmtree(SIGNAL_DIR, ignore_errors=True)
+def signal_dir(tmp_path_factory):
+    """The run's folder of change signals, kept with pytest's other temporary folders (autouse: first)."""
+    _SIGNALS["dir"] = str(tmp_path_factory.mktemp("change-signals"))
 
 
 def _admin_engine():

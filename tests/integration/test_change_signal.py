@@ -215,3 +215,16 @@ def test_which_commits_change_the_signal(app, login, write, heard):
         assert signal_now() != before  # and now it is
         return
     assert (signal_now() != before) is heard
+
+
+def test_a_process_with_many_databases_keeps_few_files_open_and_every_signal_still_works(app, tmp_path):
+    from sqlalchemy.engine import make_url
+
+    urls = [make_url(f"sqlite:///{tmp_path / f'db{n}.db'}") for n in range(changes.MAPS_KEPT + 8)]
+    first = changes.seen(urls[0])
+    for url in urls[1:]:
+        changes.seen(url)
+    assert len(changes._maps) <= changes.MAPS_KEPT
+    changes.signal(urls[0])  # mapped again: the same file, so the change is the one every worker reads
+    assert changes.seen(urls[0]) != first
+    assert changes._path(urls[0]).read_bytes() == changes.seen(urls[0])  # in the file, for other processes

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from app import database
+from app import changes, database
 from app.extensions import db
 from tests.conftest import ON_POSTGRES
 
@@ -29,6 +29,9 @@ def pings(app, monkeypatch) -> list:
 
 
 def _view(client):
+    # Each view as a worker that remembers no answer (app/changes.py), so that it asks the database and
+    # takes a pooled connection: what these tests are about.
+    changes.forget()
     response = client.get(URL)
     assert response.status_code == 200
     # The tests keep one app context (and so one database session) for their whole run; a request in
