@@ -86,21 +86,27 @@ def audit_count() -> int:
 
 
 @contextmanager
-def count_queries() -> Iterator[list[str]]:
+def count_queries(app=None) -> Iterator[list[str]]:
     """Collect the SQL statements run inside the `with` block; the list's length is the query count.
 
-    The list may be cleared inside the block to start counting again.
+    Those of the current app, or of `app` (a second app: another worker). The list may be cleared
+    inside the block to start counting again.
     """
     statements: list[str] = []
 
     def listen(_conn, _cursor, statement, *_args) -> None:
         statements.append(statement)
 
-    event.listen(db.engine, "before_cursor_execute", listen)
+    if app is None:
+        engine = db.engine
+    else:
+        with app.app_context():
+            engine = db.engine
+    event.listen(engine, "before_cursor_execute", listen)
     try:
         yield statements
     finally:
-        event.remove(db.engine, "before_cursor_execute", listen)
+        event.remove(engine, "before_cursor_execute", listen)
 
 
 def zip_of(parts: dict[str, bytes]) -> bytes:

@@ -8,38 +8,20 @@ are, and once a separate process.
 import subprocess
 import sys
 import textwrap
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import delete, select, update
 
-from app import cache, changes
+from app import cache, changes, create_app
 from app.auth import sessions
 from app.auth.models import User, UserSession
 from app.database import utcnow
 from app.extensions import db
 from app.strategy import service as calendar
 from tests.conftest import _config, post_form, sign_in
-from tests.helpers import action
+from tests.helpers import action, count_queries
 from tests.integration.test_cache import DASHBOARD, Q, row
-
-
-@contextmanager
-def statements(app):
-    """The SQL statements `app` sends while the block runs."""
-    sent: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args):
-        sent.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
 
 @pytest.fixture
@@ -52,8 +34,6 @@ def other_worker(database_url):
 
 
 def create_app_like_a_worker(database_url, **settings):
-    from app import create_app
-
     return create_app(_config(database_url) | settings)
 
 
@@ -65,12 +45,12 @@ def test_a_remembered_browser_asks_the_database_nothing_until_something_is_writt
     viewer = login("viewer")
     viewer.get(DASHBOARD)  # the first view after signing in (a write) reads, and remembers
     db.session.rollback()  # end the test's own transaction, as a worker's request does
-    with statements(app) as sent:
+    with count_queries() as sent:
         assert viewer.get(DASHBOARD).status_code == 200
     assert sent == []
     calendar.strategy().name += " (renamed)"
     db.session.commit()
-    with statements(app) as sent:
+    with count_queries() as sent:
         assert viewer.get(DASHBOARD).status_code == 200
     assert any("user_session" in statement for statement in sent)  # the session is checked again
 
@@ -98,7 +78,7 @@ def _deactivate(user_id: int) -> None:
 
 
 def _end_the_session_row(user_id: int) -> None:
-    db.session.query(UserSession).filter_by(user_id=user_id).delete()
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user_id))
 
 
 @pytest.mark.parametrize("end", [_sign_out_everywhere, _deactivate, _end_the_session_row])
@@ -139,33 +119,23 @@ def test_a_write_from_another_process_is_heard_too(app, login, database_url):
     assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
 
 
-def test_with_the_signal_off_every_view_asks_the_database(database_url, make_user):
-    off = create_app_like_a_worker(database_url, CHANGE_SIGNAL_DIR="off")
-    with off.app_context():
+@pytest.mark.parametrize("folder", ["off", "a folder that cannot be made"])
+def test_without_a_signal_every_view_asks_the_database(database_url, tmp_path, make_user, caplog, folder):
+    setting = folder
+    if folder != "off":
+        (tmp_path / "a-file").write_text("not a folder")
+        setting = str(tmp_path / "a-file" / "signals")
+    worker = create_app_like_a_worker(database_url, CHANGE_SIGNAL_DIR=setting)
+    with worker.app_context():
         assert changes.seen(db.engine.url) is None
-    client = off.test_client()
-    sign_in(client, make_user("viewer"))
+    assert ("change signal off" in caplog.text) is (folder != "off")  # a folder that fails is logged
+    client = sign_in(worker.test_client(), make_user("viewer"))
     for _ in range(2):
-        with statements(off) as sent:
+        with count_queries(worker) as sent:
             assert client.get(DASHBOARD).status_code == 200
         assert any("user_session" in statement for statement in sent)
-    with off.app_context():
+    with worker.app_context():
         db.engine.dispose()
-
-
-def test_a_folder_that_cannot_be_written_turns_the_signal_off(database_url, tmp_path, make_user, caplog):
-    blocked = tmp_path / "a-file"
-    blocked.write_text("not a folder")
-    app = create_app_like_a_worker(database_url, CHANGE_SIGNAL_DIR=str(blocked / "signals"))
-    with app.app_context():
-        assert changes.seen(db.engine.url) is None
-        db.engine.dispose()
-    assert "change signal off" in caplog.text
-    client = sign_in(app.test_client(), make_user("viewer"))
-    for _ in range(2):
-        with statements(app) as sent:
-            assert client.get(DASHBOARD).status_code == 200
-        assert any("user_session" in statement for statement in sent)
 
 
 def test_a_remembered_session_whose_last_seen_is_due_is_read_and_touched_quietly(app, login, monkeypatch):
@@ -175,7 +145,7 @@ def test_a_remembered_session_whose_last_seen_is_due_is_read_and_touched_quietly
     before = signal_now()
     later = utcnow() + timedelta(seconds=app.config["SESSION_TOUCH_SECONDS"] + 1)
     monkeypatch.setattr(sessions, "utcnow", lambda: later)
-    with statements(app) as sent:
+    with count_queries() as sent:
         assert viewer.get(DASHBOARD).status_code == 200
     assert any(statement.startswith("UPDATE user_session SET last_seen_at") for statement in sent)
     db.session.rollback()
