@@ -116,7 +116,7 @@ def _limits() -> tuple[timedelta, timedelta]:
 def check(user_id: int, token: str | None) -> tuple[SignedInUser | None, str | None]:
     """Who this cookie's session signs in, or (None, why): "idle", "absolute" or "ended".
 
-    One plain query a request (user, agency, this token's session row and the data version); on
+    At most one plain query a request (user, agency, this token's session row and the data version); on
     PostgreSQL it runs outside the request's transaction (database.autocommit_engine), so a view that
     needs nothing more from the database opens none. A session is good while its row exists, its
     generation matches the user's, the user is active, and it is within both lifetimes. A live session's
