@@ -41,16 +41,15 @@ SIZE = 8  # bytes of the signal
 MEMORY_ENTRIES = 4096  # remembered answers per app: one per signed-in browser
 _OFF = ("", "off")
 _lock = threading.Lock()
-# signal file -> (pid that mapped it, its map or None). A map holds a file descriptor, so only the most
-# recent few are kept: a worker has one database, but a test run opens a thousand. One dropped here is
-# closed once no caller holds it, and mapped again when next asked for.
-_maps: OrderedDict[str, tuple[int, mmap.mmap | None]] = OrderedDict()
+# (CHANGE_SIGNAL_DIR, database URL) -> (pid that mapped it, its map or None when off). A map holds a file
+# descriptor, so only the most recent few are kept: a worker has one database, but a test run opens a
+# thousand. One dropped here is closed once no caller holds it, and mapped again when next asked for.
+_maps: OrderedDict[tuple[str, URL], tuple[int, mmap.mmap | None]] = OrderedDict()
 MAPS_KEPT = 32
 
 
-def _path(url: URL) -> Path | None:
+def _path(folder: str, url: URL) -> Path | None:
     """The signal file of the database at `url`, or None when there is none to share."""
-    folder = current_app.config["CHANGE_SIGNAL_DIR"]
     if folder in _OFF:
         return None
     if url.get_backend_name() == "sqlite":
@@ -63,29 +62,29 @@ def _path(url: URL) -> Path | None:
 
 
 def _mapped(url: URL) -> mmap.mmap | None:
-    """The signal file mapped into this process (once per process), or None when the signal is off."""
-    path = _path(url)
-    if path is None:
-        return None
-    key = str(path)
+    """The signal file mapped into this process, or None when the signal is off. Looked up by setting
+    and URL, so a request's read costs a dictionary look-up, not a path resolved and hashed."""
+    key = (current_app.config["CHANGE_SIGNAL_DIR"], url)
     kept = _maps.get(key)
     if kept is not None and kept[0] == os.getpid():
         return kept[1]
+    path = _path(*key)
     with _lock:
+        mapped: mmap.mmap | None = None
         try:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                if os.fstat(fd).st_size < SIZE:
-                    os.ftruncate(fd, SIZE)  # two workers both growing it to SIZE leave it SIZE: no race
-                mapped: mmap.mmap | None = mmap.mmap(fd, SIZE)
-            finally:
-                os.close(fd)  # the map keeps the file
+            if path is not None:
+                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+                try:
+                    if os.fstat(fd).st_size < SIZE:
+                        os.ftruncate(fd, SIZE)  # two workers both growing it to SIZE leave it SIZE: no race
+                    mapped = mmap.mmap(fd, SIZE)
+                finally:
+                    os.close(fd)  # the map keeps the file
         except OSError as exc:
             # The app's own logger: Alembic's logging set-up disables loggers made before it ran.
             current_app.logger.warning("change signal off: %s cannot be used (%s); every request asks "
                                        "the database", path, exc)
-            mapped = None
         _maps[key] = (os.getpid(), mapped)
         _maps.move_to_end(key)
         while len(_maps) > MAPS_KEPT:

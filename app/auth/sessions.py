@@ -131,15 +131,12 @@ def check(user_id: int, token: str | None) -> tuple[SignedInUser | None, str | N
     if not token:
         return None, "ended"
     row_id = token_hash(token)
+    key = ("signed_in", user_id, row_id)
     now = utcnow()
-    idle, absolute = _limits()
-    touch_after = timedelta(seconds=current_app.config["SESSION_TOUCH_SECONDS"])
-    url = db.engine.url
-    seen = changes.seen(url)  # before the read: a write committed after this moment changes the signal
+    seen = changes.seen(db.engine.url)  # before the read: a write committed after this moment changes it
     if not cache.has_written():  # a transaction's own writes are in no remembered answer
-        kept = changes.recall(("signed_in", user_id, row_id), seen)
-        if kept is not None and now - kept[0].last_seen_at < touch_after \
-                and not rules.session_end_reason(kept[0].created_at, kept[0].last_seen_at, now, idle, absolute):
+        kept = changes.recall(key, seen)
+        if kept is not None and _due(kept[0], now) == (None, False):
             cache.note_version(kept[0].data_version)
             return kept[1], None
     found = _read_check({"user_id": user_id, "session_id": row_id})
@@ -148,8 +145,7 @@ def check(user_id: int, token: str | None) -> tuple[SignedInUser | None, str | N
     cache.note_version(found.data_version)
     if found.session_row_generation != found.session_generation or not found.active:
         return None, "ended"  # no row for this token and user (None), or one from before a sign-out everywhere
-    reason = rules.session_end_reason(found.created_at, found.last_seen_at, now, idle, absolute)
-    touch = now - found.last_seen_at >= touch_after
+    reason, touch = _due(found, now)
     if reason or touch:
         # Close the reading transaction first: on SQLite a write after a read in one transaction fails at
         # once (no waiting) if another worker wrote in between; a write-first transaction waits its turn.
@@ -166,8 +162,17 @@ def check(user_id: int, token: str | None) -> tuple[SignedInUser | None, str | N
         return None, reason
     user = SignedInUser(**{name: getattr(found, name) for name in _SIGNED_IN_VALUES})
     if not touch:  # a touched row's last_seen is no longer the one read: the next request reads it again
-        changes.remember(("signed_in", user_id, row_id), seen, (found, user))
+        changes.remember(key, seen, (found, user))
     return user, None
+
+
+def _due(found: Row, now: datetime) -> tuple[str | None, bool]:
+    """What this session's row calls for now: the reason it has ended (idle, absolute) or None, and
+    whether its last_seen is due to be moved on."""
+    idle, absolute = _limits()
+    touch_after = timedelta(seconds=current_app.config["SESSION_TOUCH_SECONDS"])
+    return (rules.session_end_reason(found.created_at, found.last_seen_at, now, idle, absolute),
+            now - found.last_seen_at >= touch_after)
 
 
 def end(token: str | None) -> int:

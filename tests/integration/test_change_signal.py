@@ -197,4 +197,5 @@ def test_a_process_with_many_databases_keeps_few_files_open_and_every_signal_sti
     assert len(changes._maps) <= changes.MAPS_KEPT
     changes.signal(urls[0])  # mapped again: the same file, so the change is the one every worker reads
     assert changes.seen(urls[0]) != first
-    assert changes._path(urls[0]).read_bytes() == changes.seen(urls[0])  # in the file, for other processes
+    on_disk = changes._path(app.config["CHANGE_SIGNAL_DIR"], urls[0]).read_bytes()
+    assert on_disk == changes.seen(urls[0])  # in the file, for other processes
